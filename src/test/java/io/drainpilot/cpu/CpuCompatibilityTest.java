@@ -1,0 +1,122 @@
+package io.drainpilot.cpu;
+
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import java.util.List;
+import java.util.Optional;
+import java.util.stream.Stream;
+
+import static io.drainpilot.cpu.TestNodes.node;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.params.provider.Arguments.arguments;
+
+class CpuCompatibilityTest {
+
+    private static final CpuRequirement HOST_MODEL = CpuRequirement.of(TestVmis.vmi("v").cpu("host-model").build());
+    private static final CpuRequirement PASSTHROUGH = CpuRequirement.of(TestVmis.vmi("v").cpu("host-passthrough").build());
+
+    private static CpuRequirement named(String model, String... requiredFeatures) {
+        TestVmis vmi = TestVmis.vmi("v").cpu(model);
+        for (String f : requiredFeatures) {
+            vmi.feature(f, "require");
+        }
+        return CpuRequirement.of(vmi.build());
+    }
+
+    static Stream<Arguments> targets() {
+        return Stream.of(
+                // named model
+                arguments("named: target has model", named(TestNodes.SKYLAKE),
+                        node("s").skylake(), node("t").cascadelake(), null),
+                arguments("named: newer model missing on older CPU", named(TestNodes.CASCADELAKE),
+                        node("s").cascadelake(), node("t").skylake(),
+                        "lacks cpu-model.node.kubevirt.io/Cascadelake-Server"),
+                arguments("named: Intel model on AMD", named(TestNodes.SKYLAKE),
+                        node("s").skylake(), node("t").epyc(), "lacks cpu-model.node.kubevirt.io/Skylake-Client-IBRS"),
+                arguments("named: required feature present", named(TestNodes.SKYLAKE, "avx512f"),
+                        node("s").cascadelake(), node("t").cascadelake(), null),
+                arguments("named: required feature missing", named(TestNodes.SKYLAKE, "avx512f"),
+                        node("s").cascadelake(), node("t").skylake(), "lacks cpu-feature.node.kubevirt.io/avx512f"),
+                // host-model
+                arguments("host-model: same generation", HOST_MODEL,
+                        node("s").skylake(), node("t").skylake(), null),
+                arguments("host-model: older to newer works", HOST_MODEL,
+                        node("s").skylake(), node("t").cascadelake(), null),
+                arguments("host-model: newer to older fails", HOST_MODEL,
+                        node("s").cascadelake(), node("t").skylake(),
+                        "lacks cpu-model-migration.node.kubevirt.io/Cascadelake-Server"),
+                arguments("host-model: Intel to AMD", HOST_MODEL, node("s").skylake(), node("t").epyc(),
+                        "lacks cpu-model-migration.node.kubevirt.io/Skylake-Client-IBRS"),
+                arguments("host-model: source required feature missing on target", HOST_MODEL,
+                        node("s").skylake(), node("t").cascadelake().without(CpuLabels.FEATURE + "ssbd"),
+                        "lacks cpu-feature.node.kubevirt.io/ssbd"),
+                arguments("host-model: the target's own required features do not matter", HOST_MODEL,
+                        node("s").skylake(), node("t").cascadelake().without(CpuLabels.FEATURE + "pku"), null),
+                arguments("host-model: source without host-model label", HOST_MODEL,
+                        node("s").skylake().without(CpuLabels.HOST_MODEL + TestNodes.SKYLAKE), node("t").skylake(),
+                        "source s has no host-model-cpu.node.kubevirt.io/<model> label, so host-model targets cannot be determined"),
+                // host-passthrough
+                arguments("passthrough: same model and features", PASSTHROUGH,
+                        node("s").skylake(), node("t").skylake(), null),
+                arguments("passthrough: same model, superset", PASSTHROUGH,
+                        node("s").skylake(), node("t").skylake().label(CpuLabels.FEATURE + "avx512f", "true"), null),
+                arguments("passthrough: same model, subset", PASSTHROUGH,
+                        node("s").skylake(), node("t").skylake().without(CpuLabels.FEATURE + "md-clear"),
+                        "lacks cpu-feature.node.kubevirt.io/md-clear"),
+                arguments("passthrough: newer generation is not the same CPU", PASSTHROUGH,
+                        node("s").skylake(), node("t").cascadelake(),
+                        "host CPU Cascadelake-Server differs from source Skylake-Client-IBRS (host-passthrough needs the same)"),
+                arguments("passthrough: different vendor", PASSTHROUGH, node("s").skylake(), node("t").epyc(),
+                        "CPU vendor [AMD] differs from source [Intel] (host-passthrough needs the same)"),
+                arguments("passthrough: target without host model", PASSTHROUGH,
+                        node("s").skylake(), node("t").skylake().without(CpuLabels.HOST_MODEL + TestNodes.SKYLAKE),
+                        "host CPU <unknown> differs from source Skylake-Client-IBRS (host-passthrough needs the same)"));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("targets")
+    void incompatibility(String name, CpuRequirement cpu, TestNodes source, TestNodes target, String reason) {
+        assertThat(CpuCompatibility.incompatibility(cpu, source.cpu(), target.cpu()))
+                .isEqualTo(Optional.ofNullable(reason));
+    }
+
+    static Stream<Arguments> sources() {
+        return Stream.of(
+                arguments("host-model with label", HOST_MODEL, node("s").skylake(), null),
+                arguments("named model never needs the host label", named(TestNodes.SKYLAKE), node("s"), null),
+                arguments("host-model without label", HOST_MODEL, node("s"),
+                        "source s has no host-model-cpu.node.kubevirt.io/<model> label, so host-model targets cannot be determined"),
+                arguments("passthrough without label", PASSTHROUGH, node("s"),
+                        "source s has no host-model-cpu.node.kubevirt.io/<model> label, so host-passthrough targets cannot be determined"));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("sources")
+    void sourceProblem(String name, CpuRequirement cpu, TestNodes source, String problem) {
+        assertThat(CpuCompatibility.sourceProblem(cpu, source.cpu())).isEqualTo(Optional.ofNullable(problem));
+    }
+
+    static Stream<Arguments> clusters() {
+        return Stream.of(
+                arguments("no nodes", List.of(), null),
+                arguments("Skylake only", List.of(node("a").skylake()), TestNodes.SKYLAKE),
+                arguments("Cascadelake only", List.of(node("a").cascadelake(), node("b").cascadelake()),
+                        TestNodes.CASCADELAKE),
+                arguments("two Intel generations", List.of(node("a").cascadelake(), node("b").skylake()),
+                        TestNodes.SKYLAKE),
+                arguments("Intel and AMD share nothing", List.of(node("a").skylake(), node("b").epyc()), null),
+                arguments("unlisted models rank below listed", List.of(node("a").skylake()
+                        .label(CpuLabels.MODEL + "Zzz-Future", "true")), TestNodes.SKYLAKE),
+                arguments("only unlisted models: alphabetical", List.of(node("a")
+                        .label(CpuLabels.MODEL + "B-Model", "true").label(CpuLabels.MODEL + "A-Model", "true")), "A-Model"));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("clusters")
+    void commonNamedModel(String name, List<TestNodes> nodes, String expected) {
+        assertThat(CpuCompatibility.commonNamedModel(nodes.stream().map(TestNodes::cpu).toList()))
+                .isEqualTo(Optional.ofNullable(expected));
+    }
+}
