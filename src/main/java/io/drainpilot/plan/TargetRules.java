@@ -1,0 +1,74 @@
+package io.drainpilot.plan;
+
+import io.drainpilot.kubevirt.KubeVirtNames;
+import io.drainpilot.kubevirt.VirtualMachineInstance;
+import io.fabric8.kubernetes.api.model.Affinity;
+import io.fabric8.kubernetes.api.model.Node;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.OptionalLong;
+import java.util.TreeMap;
+
+/**
+ * The non-CPU rules a migration target must pass (DOMAIN.md section 5, last item), for one VMI. Each
+ * violation is a short reason without the node name; {@link Decision.NoCompatibleTarget} puts the name in front.
+ */
+public final class TargetRules {
+    private final String sourceNode;
+    private final PlanInputs inputs;
+    private final Map<String, String> nodeSelector;
+    private final Affinity affinity;
+    private final OptionalLong memoryBytes;
+
+    private TargetRules(String sourceNode, PlanInputs inputs, Map<String, String> nodeSelector, Affinity affinity,
+                        OptionalLong memoryBytes) {
+        this.sourceNode = sourceNode;
+        this.inputs = inputs;
+        this.nodeSelector = nodeSelector;
+        this.affinity = affinity;
+        this.memoryBytes = memoryBytes;
+    }
+
+    public static TargetRules forVmi(VirtualMachineInstance vmi, String sourceNode, PlanInputs inputs) {
+        var spec = vmi == null ? null : vmi.getSpec();
+        Map<String, String> selector = spec == null || spec.nodeSelector == null ? Map.of() : new TreeMap<>(spec.nodeSelector);
+        return new TargetRules(sourceNode, inputs, selector, spec == null ? null : spec.affinity, VmiMemory.bytes(vmi));
+    }
+
+    /** Every rule the (named) node breaks, in a fixed order; empty when it may take the VMI. */
+    public List<String> violations(Node target) {
+        String name = target.getMetadata().getName();
+        Map<String, String> labels = target.getMetadata().getLabels() == null ? Map.of() : target.getMetadata().getLabels();
+        List<String> reasons = new ArrayList<>();
+        if (name.equals(sourceNode)) {
+            reasons.add("is the source node");
+        }
+        String schedulable = labels.get(KubeVirtNames.LABEL_SCHEDULABLE);
+        if (!"true".equals(schedulable)) {
+            reasons.add("not schedulable (" + KubeVirtNames.LABEL_SCHEDULABLE
+                    + (schedulable == null ? " label missing)" : "=" + schedulable + ")"));
+        }
+        if (target.getSpec() != null && Boolean.TRUE.equals(target.getSpec().getUnschedulable())) {
+            reasons.add("cordoned");
+        }
+        if (inputs.drainingNodes().contains(name)) {
+            reasons.add("draining");
+        }
+        List<String> unmatched = nodeSelector.entrySet().stream()
+                .filter(e -> !Objects.equals(e.getValue(), labels.get(e.getKey())))
+                .map(e -> e.getKey() + "=" + e.getValue()).toList();
+        if (!unmatched.isEmpty()) {
+            reasons.add("does not match nodeSelector " + String.join(",", unmatched));
+        }
+        NodeAffinity.mismatch(affinity, target).ifPresent(reasons::add);
+        Long free = inputs.freeMemoryBytes().get(name);
+        if (free != null && memoryBytes.isPresent() && free < memoryBytes.getAsLong()) {
+            reasons.add("not enough free memory (needs " + VmiMemory.human(memoryBytes.getAsLong()) + ", "
+                    + VmiMemory.human(free) + " free)");
+        }
+        return List.copyOf(reasons);
+    }
+}

@@ -1,0 +1,113 @@
+package io.drainpilot.plan;
+
+import io.drainpilot.cpu.TestNodes;
+import io.drainpilot.cpu.TestVmis;
+import io.drainpilot.kubevirt.KubeVirtNames;
+import io.fabric8.kubernetes.api.model.AffinityBuilder;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Stream;
+
+import static io.drainpilot.cpu.TestNodes.node;
+import static io.drainpilot.plan.TestAffinity.expr;
+import static io.drainpilot.plan.TestAffinity.fields;
+import static io.drainpilot.plan.TestAffinity.required;
+import static io.drainpilot.plan.TestAffinity.term;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.params.provider.Arguments.arguments;
+
+class TargetRulesTest {
+    private static final String GI = String.valueOf(1L << 30);
+    private static final PlanInputs INPUTS = new PlanInputs(Set.of("node-4"),
+            Map.of("node-2", 8L << 30, "small", 512L << 20), Set.of(), true);
+
+    private static TestVmis vmi() {
+        return TestVmis.vmi("vm").on("node-1");
+    }
+
+    private static TestNodes zoned(String zone) {
+        return node("node-2").label("zone", zone).label("gpu-count", "2");
+    }
+
+    static Stream<Arguments> cases() {
+        return Stream.of(
+                arguments("fits", vmi(), node("node-2"), List.of()),
+                arguments("source", vmi(), node("node-1"), List.of("is the source node")),
+                arguments("not schedulable", vmi(), node("node-2").label(KubeVirtNames.LABEL_SCHEDULABLE, "false"),
+                        List.of("not schedulable (kubevirt.io/schedulable=false)")),
+                arguments("schedulable label missing", vmi(), node("node-2").without(KubeVirtNames.LABEL_SCHEDULABLE),
+                        List.of("not schedulable (kubevirt.io/schedulable label missing)")),
+                arguments("cordoned", vmi(), node("node-2").cordoned(), List.of("cordoned")),
+                arguments("draining and cordoned", vmi(), node("node-4").cordoned(), List.of("cordoned", "draining")),
+                arguments("nodeSelector matches", vmi().nodeSelector(Map.of("disktype", "ssd")),
+                        node("node-2").label("disktype", "ssd"), List.of()),
+                arguments("nodeSelector value differs", vmi().nodeSelector(Map.of("disktype", "ssd")),
+                        node("node-2").label("disktype", "hdd"), List.of("does not match nodeSelector disktype=ssd")),
+                arguments("nodeSelector label missing", vmi().nodeSelector(Map.of("disktype", "ssd", "a", "b")),
+                        node("node-2"), List.of("does not match nodeSelector a=b,disktype=ssd")),
+                // required node affinity, one operator at a time
+                arguments("In matches", vmi().affinity(required(term(expr("zone", "In", "a", "b")))), zoned("b"), List.of()),
+                arguments("In fails", vmi().affinity(required(term(expr("zone", "In", "a")))), zoned("b"),
+                        List.of("does not match required node affinity: zone In [a]")),
+                arguments("In fails on missing label", vmi().affinity(required(term(expr("rack", "In", "r1")))), zoned("b"),
+                        List.of("does not match required node affinity: rack In [r1]")),
+                arguments("NotIn matches", vmi().affinity(required(term(expr("zone", "NotIn", "a")))), zoned("b"), List.of()),
+                arguments("NotIn matches missing label", vmi().affinity(required(term(expr("rack", "NotIn", "r1")))),
+                        zoned("b"), List.of()),
+                arguments("NotIn fails", vmi().affinity(required(term(expr("zone", "NotIn", "b")))), zoned("b"),
+                        List.of("does not match required node affinity: zone NotIn [b]")),
+                arguments("Exists matches", vmi().affinity(required(term(expr("zone", "Exists")))), zoned("b"), List.of()),
+                arguments("Exists fails", vmi().affinity(required(term(expr("rack", "Exists")))), zoned("b"),
+                        List.of("does not match required node affinity: rack Exists")),
+                arguments("DoesNotExist matches", vmi().affinity(required(term(expr("rack", "DoesNotExist")))),
+                        zoned("b"), List.of()),
+                arguments("DoesNotExist fails", vmi().affinity(required(term(expr("zone", "DoesNotExist")))), zoned("b"),
+                        List.of("does not match required node affinity: zone DoesNotExist")),
+                arguments("Gt matches", vmi().affinity(required(term(expr("gpu-count", "Gt", "1")))), zoned("b"), List.of()),
+                arguments("Gt fails", vmi().affinity(required(term(expr("gpu-count", "Gt", "2")))), zoned("b"),
+                        List.of("does not match required node affinity: gpu-count Gt [2]")),
+                arguments("Lt matches", vmi().affinity(required(term(expr("gpu-count", "Lt", "3")))), zoned("b"), List.of()),
+                arguments("Lt fails on non-number", vmi().affinity(required(term(expr("zone", "Lt", "3")))), zoned("b"),
+                        List.of("does not match required node affinity: zone Lt [3]")),
+                arguments("unknown operator fails", vmi().affinity(required(term(expr("zone", "Near", "b")))), zoned("b"),
+                        List.of("does not match required node affinity: zone Near [b]")),
+                arguments("expressions are ANDed", vmi().affinity(required(term(expr("zone", "In", "b"),
+                        expr("gpu-count", "Gt", "5")))), zoned("b"),
+                        List.of("does not match required node affinity: gpu-count Gt [5]")),
+                arguments("terms are ORed: second matches", vmi().affinity(required(term(expr("zone", "In", "a")),
+                        term(expr("zone", "In", "b")))), zoned("b"), List.of()),
+                arguments("terms are ORed: none matches", vmi().affinity(required(term(expr("zone", "In", "a")),
+                        term(expr("rack", "Exists")))), zoned("b"),
+                        List.of("does not match required node affinity: zone In [a] or rack Exists")),
+                arguments("empty term matches nothing", vmi().affinity(required(term())), zoned("b"),
+                        List.of("does not match required node affinity: empty term")),
+                arguments("matchFields name matches", vmi().affinity(required(fields(expr("metadata.name", "In", "node-2")))),
+                        zoned("b"), List.of()),
+                arguments("matchFields name fails", vmi().affinity(required(fields(expr("metadata.name", "NotIn", "node-2")))),
+                        zoned("b"), List.of("does not match required node affinity: metadata.name NotIn [node-2]")),
+                arguments("preferred affinity never blocks", vmi().affinity(new AffinityBuilder().withNewNodeAffinity()
+                        .addNewPreferredDuringSchedulingIgnoredDuringExecution().withWeight(1)
+                        .withPreference(term(expr("zone", "In", "a"))).endPreferredDuringSchedulingIgnoredDuringExecution()
+                        .endNodeAffinity().build()), zoned("b"), List.of()),
+                // memory
+                arguments("enough memory", vmi().guestMemory("8Gi"), node("node-2"), List.of()),
+                arguments("not enough memory", vmi().guestMemory("1Gi"), node("small"),
+                        List.of("not enough free memory (needs 1.0 GiB, 512.0 MiB free)")),
+                arguments("request memory counts", vmi().requestedMemory(GI), node("small"),
+                        List.of("not enough free memory (needs 1.0 GiB, 512.0 MiB free)")),
+                arguments("unknown free memory is not rejected", vmi().guestMemory("64Gi"), node("node-3"), List.of()),
+                arguments("unknown VMI memory is not rejected", vmi(), node("small"), List.of()));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("cases")
+    void violations(String name, TestVmis vmi, TestNodes target, List<String> expected) {
+        assertThat(TargetRules.forVmi(vmi.build(), "node-1", INPUTS).violations(target.build()))
+                .containsExactlyElementsOf(expected);
+    }
+}
