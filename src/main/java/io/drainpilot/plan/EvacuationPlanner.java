@@ -1,0 +1,84 @@
+package io.drainpilot.plan;
+
+import io.drainpilot.cpu.CpuCompatibility;
+import io.drainpilot.cpu.CpuLabels;
+import io.drainpilot.cpu.CpuRequirement;
+import io.drainpilot.kubevirt.KubeVirtNames;
+import io.drainpilot.kubevirt.VirtualMachineInstance;
+import io.drainpilot.kubevirt.VirtualMachineInstanceStatus.Condition;
+import io.fabric8.kubernetes.api.model.Node;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.stream.Stream;
+
+/**
+ * Decides, from the cluster's state alone, whether and where one VMI can be live-migrated off its node.
+ * Stateless and pure, so every scan can recompute the plan (level-triggered).
+ */
+public final class EvacuationPlanner {
+
+    public Decision plan(VirtualMachineInstance vmi, Node source, List<Node> allNodes, PlanInputs inputs) {
+        Optional<String> blocked = notMigratable(vmi, inputs);
+        if (blocked.isPresent()) {
+            return new Decision.NotMigratable(blocked.get());
+        }
+        CpuRequirement cpu = CpuRequirement.of(vmi);
+        CpuLabels sourceCpu = CpuLabels.of(source);
+        Optional<String> sourceProblem = CpuCompatibility.sourceProblem(cpu, sourceCpu);
+        if (sourceProblem.isPresent()) {
+            return new Decision.NotMigratable(sourceProblem.get());
+        }
+        TargetRules rules = TargetRules.forVmi(vmi, sourceCpu.node(), inputs);
+        Map<String, String> rejected = new TreeMap<>();
+        List<String> compatible = new ArrayList<>();
+        // the source is no candidate and listing it would only add noise to every summary
+        for (Node node : named(allNodes).stream().filter(n -> !n.getMetadata().getName().equals(sourceCpu.node())).toList()) {
+            List<String> reasons = Stream.concat(rules.violations(node).stream(),
+                    CpuCompatibility.incompatibility(cpu, sourceCpu, CpuLabels.of(node)).stream()).toList();
+            if (reasons.isEmpty()) {
+                compatible.add(node.getMetadata().getName());
+            } else {
+                rejected.put(node.getMetadata().getName(), String.join(", ", reasons));
+            }
+        }
+        if (compatible.isEmpty()) {
+            return new Decision.NoCompatibleTarget(rejected);
+        }
+        return new Decision.Migrate(compatible.stream().sorted(ranking(inputs)).toList(), cpu.describe());
+    }
+
+    private static Optional<String> notMigratable(VirtualMachineInstance vmi, PlanInputs inputs) {
+        Optional<Condition> liveMigratable = vmi == null || vmi.getStatus() == null || vmi.getStatus().conditions == null
+                ? Optional.empty() : vmi.getStatus().conditions.stream().filter(Objects::nonNull)
+                .filter(c -> KubeVirtNames.CONDITION_LIVE_MIGRATABLE.equals(c.type)).findFirst();
+        if (liveMigratable.isPresent() && "False".equals(liveMigratable.get().status)) {
+            Condition c = liveMigratable.get();
+            // KubeVirt's own reason and message are the best explanation there is: keep them verbatim
+            return Optional.of(KubeVirtNames.CONDITION_LIVE_MIGRATABLE + "=False: " + Objects.toString(c.reason, "")
+                    + (c.message == null || c.message.isBlank() ? "" : " (" + c.message + ")"));
+        }
+        String strategy = vmi == null || vmi.getSpec() == null ? null : vmi.getSpec().evictionStrategy;
+        if (inputs.respectEvictionStrategyNone() && "None".equals(strategy)) {
+            return Optional.of("evictionStrategy None: the VM's owner does not want it moved");
+        }
+        return Optional.empty();
+    }
+
+    // a VM on an already upgraded node stays put for the rest of the upgrade; then room, then a stable order
+    private static Comparator<String> ranking(PlanInputs inputs) {
+        return Comparator.<String, Boolean>comparing(n -> !inputs.upgradedNodes().contains(n))
+                .thenComparing(n -> inputs.freeMemoryBytes().get(n), Comparator.nullsLast(Comparator.reverseOrder()))
+                .thenComparing(Comparator.naturalOrder());
+    }
+
+    private static List<Node> named(List<Node> nodes) {
+        return nodes == null ? List.of() : nodes.stream()
+                .filter(n -> n != null && n.getMetadata() != null && n.getMetadata().getName() != null).toList();
+    }
+}
