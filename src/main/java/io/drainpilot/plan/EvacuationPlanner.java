@@ -37,8 +37,7 @@ public final class EvacuationPlanner {
         TargetRules rules = TargetRules.forVmi(vmi, sourceCpu.node(), inputs);
         Map<String, String> rejected = new TreeMap<>();
         List<String> compatible = new ArrayList<>();
-        // the source is no candidate and listing it would only add noise to every summary
-        for (Node node : named(allNodes).stream().filter(n -> !n.getMetadata().getName().equals(sourceCpu.node())).toList()) {
+        for (Node node : candidates(allNodes, sourceCpu.node())) {
             List<String> reasons = Stream.concat(rules.violations(node).stream(),
                     CpuCompatibility.incompatibility(cpu, sourceCpu, CpuLabels.of(node)).stream()).toList();
             if (reasons.isEmpty()) {
@@ -77,8 +76,10 @@ public final class EvacuationPlanner {
                 .thenComparing(Comparator.naturalOrder());
     }
 
-    private static List<Node> named(List<Node> nodes) {
+    // the source is no candidate, and listing it would only add noise to every summary
+    private static List<Node> candidates(List<Node> nodes, String source) {
         return nodes == null ? List.of() : nodes.stream()
-                .filter(n -> n != null && n.getMetadata() != null && n.getMetadata().getName() != null).toList();
+                .filter(n -> n != null && n.getMetadata() != null && n.getMetadata().getName() != null)
+                .filter(n -> !n.getMetadata().getName().equals(source)).toList();
     }
 }
