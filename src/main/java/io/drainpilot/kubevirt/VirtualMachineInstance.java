@@ -21,7 +21,7 @@ import java.util.Optional;
 public class VirtualMachineInstance
         extends CustomResource<VirtualMachineInstanceSpec, VirtualMachineInstanceStatus> implements Namespaced {
 
-    /** The node the VMI runs on, from status (authoritative) or the {@code kubevirt.io/nodeName} label. */
+    /** The node KubeVirt reports the VMI running on ({@code status.nodeName}); empty when it reports none. */
     public Optional<String> nodeName() {
         if (getStatus() != null && getStatus().nodeName != null && !getStatus().nodeName.isBlank()) {
             return Optional.of(getStatus().nodeName);
@@ -34,10 +34,11 @@ public class VirtualMachineInstance
     }
 
     public String label(String key) {
-        return getMetadata().getLabels() == null ? null : getMetadata().getLabels().get(key);
+        return getMetadata() == null || getMetadata().getLabels() == null ? null : getMetadata().getLabels().get(key);
     }
 
     public String annotation(String key) {
-        return getMetadata().getAnnotations() == null ? null : getMetadata().getAnnotations().get(key);
+        return getMetadata() == null || getMetadata().getAnnotations() == null ? null
+                : getMetadata().getAnnotations().get(key);
     }
 }

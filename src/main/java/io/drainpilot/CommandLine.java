@@ -1,0 +1,56 @@
+package io.drainpilot;
+
+import java.nio.file.Path;
+import java.util.Optional;
+
+/**
+ * What the command line asks for. No flags: run against the cluster the fabric8 defaults point at.
+ */
+public record CommandLine(Mode mode, Path config, boolean dryRun, Optional<String> node) {
+
+    public enum Mode { RUN, DEMO, PREFLIGHT, HELP }
+
+    public static final String CONFIG_ENV = "DRAINPILOT_CONFIG";
+
+    public static final String USAGE = """
+            Usage: java -jar target/drainpilot.jar [options]
+              (no options)        run: evacuate draining nodes of the cluster that KUBECONFIG,
+                                  ~/.kube/config, the in-cluster service account or KUBERNETES_MASTER points at
+              --demo              run a simulated Harvester cluster and show a drain, step by step
+              --preflight [NODE]  read-only: what would happen to each VM if NODE (or every node) drained now;
+                                  exit 0 when every VM could move, 3 when some could not
+              --dry-run           plan and report, change nothing in the cluster
+              --config FILE       properties file (default config/application.properties, or $DRAINPILOT_CONFIG)
+              --help              this text
+            """;
+
+    public static CommandLine parse(String[] args, java.util.function.Function<String, String> env) {
+        Mode mode = Mode.RUN;
+        String configEnv = env.apply(CONFIG_ENV);
+        Path config = Path.of(configEnv == null || configEnv.isBlank() ? "config/application.properties" : configEnv);
+        boolean dryRun = false;
+        String node = null;
+        for (int i = 0; i < args.length; i++) {
+            String a = args[i];
+            switch (a) {
+                case "--demo" -> mode = Mode.DEMO;
+                case "--dry-run" -> dryRun = true;
+                case "--help", "-h" -> mode = Mode.HELP;
+                case "--preflight" -> {
+                    mode = Mode.PREFLIGHT;
+                    if (i + 1 < args.length && !args[i + 1].startsWith("--")) {
+                        node = args[++i];
+                    }
+                }
+                case "--config" -> {
+                    if (i + 1 >= args.length) {
+                        throw new IllegalArgumentException("--config needs a FILE");
+                    }
+                    config = Path.of(args[++i]);
+                }
+                default -> throw new IllegalArgumentException("unknown option: " + a);
+            }
+        }
+        return new CommandLine(mode, config, dryRun, Optional.ofNullable(node));
+    }
+}

@@ -1,0 +1,70 @@
+package io.drainpilot;
+
+import io.drainpilot.alert.AlertEvents;
+import io.drainpilot.alert.ProblemReporter;
+import io.drainpilot.alert.WebhookPayload;
+import io.drainpilot.config.Settings;
+import io.drainpilot.drain.DrainRelease;
+import io.drainpilot.drain.DrainScanner;
+import io.drainpilot.drain.NodeEvacuation;
+import io.drainpilot.kubevirt.ClusterApi;
+import io.drainpilot.migrate.MigrationRequester;
+import io.drainpilot.migrate.MigrationTracker;
+import io.drainpilot.recover.Recovery;
+import io.drainpilot.recover.Restarter;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import org.apache.camel.CamelConfiguration;
+import org.apache.camel.CamelContext;
+import org.apache.camel.spi.Registry;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Clock;
+
+/**
+ * Binds the beans the YAML routes call. Runs before the routes start: checks every setting first, then
+ * connects with the shared KubernetesClient (one bound in the registry already, as the demo and tests do,
+ * or fabric8's defaults: KUBECONFIG, ~/.kube/config, in-cluster service account, KUBERNETES_MASTER).
+ */
+public class DrainPilotConfiguration implements CamelConfiguration {
+    private static final Logger LOG = LoggerFactory.getLogger(DrainPilotConfiguration.class);
+    public static final String CLIENT = "kubernetesClient";
+
+    @Override
+    public void configure(CamelContext context) {
+        Settings settings = Settings.load(key -> context.getPropertiesComponent().resolveProperty(key).orElse(null));
+        Registry registry = context.getRegistry();
+        KubernetesClient client = registry.lookupByNameAndType(CLIENT, KubernetesClient.class);
+        if (client == null) {
+            client = new KubernetesClientBuilder().build();
+            registry.bind(CLIENT, client);
+            KubernetesClient created = client;
+            context.addLifecycleStrategy(new org.apache.camel.support.LifecycleStrategySupport() {
+                @Override
+                public void onContextStopped(CamelContext ctx) {
+                    created.close();
+                }
+            });
+        }
+        LOG.info("DrainPilot connecting to {}{}", client.getMasterUrl(), settings.dryRun ? " (dry run: no changes)" : "");
+        bind(registry, new ClusterApi(client, settings.dryRun), settings);
+    }
+
+    /** Every bean the routes name, built from one API access layer and one set of settings. */
+    public static void bind(Registry registry, ClusterApi api, Settings settings) {
+        Clock clock = Clock.systemUTC();
+        ProblemReporter problems = new ProblemReporter(api, settings.events);
+        DrainScanner scanner = new DrainScanner(api, settings, problems);
+        registry.bind("settings", settings);
+        registry.bind("clusterApi", api);
+        registry.bind("drainScanner", scanner);
+        registry.bind("nodeEvacuation", new NodeEvacuation(api, settings, problems, new DrainRelease(api, settings)));
+        registry.bind("migrationRequester", new MigrationRequester(api, settings));
+        registry.bind("migrationTracker", new MigrationTracker(api, settings, clock));
+        registry.bind("recovery", new Recovery(api, settings, clock));
+        registry.bind("restarter", new Restarter(api));
+        registry.bind("alertEvents", new AlertEvents(api, settings.events));
+        registry.bind("webhookPayload", new WebhookPayload(settings.webhookFormat));
+    }
+}

@@ -1,0 +1,68 @@
+package io.drainpilot;
+
+import io.fabric8.kubernetes.client.KubernetesClient;
+import org.apache.camel.CamelContext;
+import org.apache.camel.main.Main;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+
+/**
+ * One DrainPilot process: Camel Main with config/application.properties, the YAML routes from routes/ on disk,
+ * and the beans of {@link DrainPilotConfiguration}. The command line, the demo and the tests all start it here.
+ */
+public final class DrainPilotRuntime implements AutoCloseable {
+    private final Main main;
+
+    private DrainPilotRuntime(Main main) {
+        this.main = main;
+    }
+
+    /**
+     * @param configFile the properties file (must exist)
+     * @param overrides  properties that win over the file (tests, demo, --dry-run)
+     * @param client     the Kubernetes client to use, or null for fabric8's defaults
+     */
+    public static DrainPilotRuntime create(Path configFile, Map<String, String> overrides, KubernetesClient client) {
+        if (!Files.isRegularFile(configFile)) {
+            throw new IllegalArgumentException("configuration file " + configFile.toAbsolutePath()
+                    + " not found (run from the project root, or pass --config FILE or set DRAINPILOT_CONFIG)");
+        }
+        Main main = new Main();
+        main.setPropertyPlaceholderLocations("file:" + configFile.toAbsolutePath());
+        overrides.forEach(main::addOverrideProperty);
+        main.configure().addConfiguration(DrainPilotConfiguration.class);
+        if (client != null) {
+            main.bind(DrainPilotConfiguration.CLIENT, client);
+        }
+        return new DrainPilotRuntime(main);
+    }
+
+    /** Starts the routes and returns; {@link #close()} stops them. */
+    public DrainPilotRuntime start() {
+        main.start();
+        if (main.getCamelContext() == null || !main.getCamelContext().isStarted()) {
+            throw new IllegalStateException("DrainPilot did not start; see the log above");
+        }
+        return this;
+    }
+
+    /** Runs until the process is told to stop (SIGTERM, Ctrl-C). */
+    public void run() throws Exception {
+        main.run();
+    }
+
+    public CamelContext context() {
+        return main.getCamelContext();
+    }
+
+    public <T> T bean(String name, Class<T> type) {
+        return context().getRegistry().lookupByNameAndType(name, type);
+    }
+
+    @Override
+    public void close() {
+        main.stop();
+    }
+}

@@ -1,0 +1,31 @@
+package io.drainpilot.alert;
+
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+
+/**
+ * One recovery outcome, told to people: what happened to which VM on which node, and what DrainPilot did.
+ *
+ * @param severity info, warning or critical
+ * @param action   what DrainPilot did: retry, shutdown-restart, block, release, restarted, ...
+ */
+public record Alert(String severity, String node, String namespace, String vm, String reason, String detail,
+        int attempts, String action, String at) {
+
+    public static final String INFO = "info";
+    public static final String WARNING = "warning";
+    public static final String CRITICAL = "critical";
+
+    public static Alert of(String severity, String node, String namespace, String vm, String reason, String detail,
+            int attempts, String action) {
+        return new Alert(severity, node, namespace, vm, reason, detail, attempts, action,
+                Instant.now().truncatedTo(ChronoUnit.SECONDS).toString());
+    }
+
+    /** One line for logs and Events. */
+    public String summary() {
+        String who = vm == null ? "node " + node : namespace + "/" + vm + " on " + node;
+        return "[" + severity + "] " + who + ": " + reason + (detail == null || detail.isEmpty() ? "" : " (" + detail + ")")
+                + (attempts > 0 ? ", " + attempts + " attempt(s)" : "") + " -> " + action;
+    }
+}

@@ -1,0 +1,37 @@
+package io.drainpilot.alert;
+
+import io.drainpilot.kubevirt.ClusterApi;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Writes each alert as a Kubernetes Event on the VMI and on the Node, the record that outlives any webhook. */
+public class AlertEvents {
+    private static final Logger LOG = LoggerFactory.getLogger(AlertEvents.class);
+
+    private final ClusterApi api;
+    private final boolean enabled;
+
+    public AlertEvents(ClusterApi api, boolean enabled) {
+        this.api = api;
+        this.enabled = enabled;
+    }
+
+    public void send(Alert alert) {
+        if (!enabled) {
+            return;
+        }
+        String type = Alert.INFO.equals(alert.severity()) ? "Normal" : "Warning";
+        String reason = "DrainPilot" + Character.toUpperCase(alert.action().charAt(0)) + alert.action().substring(1)
+                .replaceAll("[^A-Za-z0-9]", "");
+        try {
+            if (alert.vm() != null) {
+                api.vmi(alert.namespace(), alert.vm()).ifPresentOrElse(v -> api.event(v, type, reason, alert.summary()),
+                        () -> api.vm(alert.namespace(), alert.vm()).ifPresent(v -> api.event(v, type, reason, alert.summary())));
+            }
+            api.node(alert.node()).ifPresent(n -> api.event(n, type, reason, alert.summary()));
+        } catch (RuntimeException e) {
+            // an Event is a record, not a duty: never let it hold up the drain
+            LOG.warn("could not record alert as an Event: {}", e.getMessage());
+        }
+    }
+}

@@ -1,0 +1,195 @@
+package io.drainpilot.config;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.function.Function;
+
+/**
+ * Every {@code drainpilot.*} setting, typed and checked once at startup. Values come from
+ * config/application.properties with environment variables taking precedence (Camel's rule:
+ * {@code drainpilot.poll.period} is overridden by {@code DRAINPILOT_POLL_PERIOD}).
+ * An invalid value stops startup with one message naming the key, the value and what is allowed.
+ */
+public final class Settings {
+
+    public static final Set<String> VM_ORDERS = Set.of("smallest-memory-first", "largest-memory-first", "name");
+    public static final Set<String> STEERING = Set.of("auto", "on", "off");
+    public static final Set<String> FALLBACKS = Set.of("shutdown-restart", "block", "release");
+    public static final Set<String> WEBHOOK_FORMATS = Set.of("plain", "alertmanager");
+
+    // polling
+    public final Duration scanPeriod;
+    public final Duration awaitPeriod;
+    // drain signals
+    public final boolean signalAnnotation;
+    public final String signalAnnotationKey;
+    public final boolean signalRancherHook;
+    public final String rancherHookAnnotation;
+    public final String rancherPlanNamespace;
+    public final boolean signalHarvesterMaintenance;
+    public final boolean signalDrainTaint;
+    public final String drainTaintKey;
+    public final boolean signalCordon;
+    // which VMs and in what order
+    public final String vmSelector;
+    public final String vmOrder;
+    public final boolean respectEvictionStrategyNone;
+    public final boolean dryRun;
+    // migrations
+    public final String targetSteering;
+    public final int maxOutboundPerNode;
+    public final int maxInboundPerNode;
+    public final int maxInCluster;
+    public final Duration unschedulableTimeout;
+    public final Duration pendingTimeout;
+    public final Duration deadlineBeforeRunning;
+    public final Duration deadlineRunningBase;
+    public final Duration deadlineRunningPerGiB;
+    // recovery
+    public final int maxAttempts;
+    public final Duration retryBackoff;
+    public final String defaultFallback;
+    // alerts
+    public final String webhookUrl;
+    public final String webhookFormat;
+    public final Duration webhookTimeout;
+    public final int webhookRetries;
+    public final boolean events;
+
+    private final List<String> problems = new ArrayList<>();
+    private final Function<String, String> source;
+
+    private Settings(Function<String, String> source) {
+        this.source = source;
+        scanPeriod = duration("drainpilot.poll.period", "5s", Duration.ofMillis(100), Duration.ofHours(1));
+        awaitPeriod = duration("drainpilot.await.period", "2s", Duration.ofMillis(100), Duration.ofHours(1));
+
+        signalAnnotation = bool("drainpilot.signal.annotation.enabled", "true");
+        signalAnnotationKey = text("drainpilot.signal.annotation.key", "drainpilot.io/drain-requested", false);
+        signalRancherHook = bool("drainpilot.signal.rancher-hook.enabled", "true");
+        rancherHookAnnotation = text("drainpilot.signal.rancher-hook.annotation", "drainpilot.io/pre-hook", false);
+        rancherPlanNamespace = text("drainpilot.signal.rancher-hook.namespace", "fleet-local", false);
+        signalHarvesterMaintenance = bool("drainpilot.signal.harvester-maintenance.enabled", "false");
+        signalDrainTaint = bool("drainpilot.signal.drain-taint.enabled", "false");
+        drainTaintKey = text("drainpilot.signal.drain-taint.key", "kubevirt.io/drain", false);
+        signalCordon = bool("drainpilot.signal.cordon.enabled", "false");
+
+        vmSelector = text("drainpilot.vm.selector", "", true);
+        vmOrder = oneOf("drainpilot.vm.order", "smallest-memory-first", VM_ORDERS);
+        respectEvictionStrategyNone = bool("drainpilot.plan.respect-eviction-strategy-none", "true");
+        dryRun = bool("drainpilot.dry-run", "false");
+
+        targetSteering = oneOf("drainpilot.migration.target-steering", "auto", STEERING);
+        maxOutboundPerNode = integer("drainpilot.migration.max-outbound-per-node", "2", 1, 100);
+        maxInboundPerNode = integer("drainpilot.migration.max-inbound-per-node", "2", 1, 100);
+        maxInCluster = integer("drainpilot.migration.max-in-cluster", "5", 1, 1000);
+        unschedulableTimeout = duration("drainpilot.migration.unschedulable-timeout", "300s", Duration.ofSeconds(1), Duration.ofDays(1));
+        pendingTimeout = duration("drainpilot.migration.pending-timeout", "900s", Duration.ofSeconds(1), Duration.ofDays(1));
+        deadlineBeforeRunning = duration("drainpilot.migration.deadline.before-running", "10m", Duration.ofMillis(100), Duration.ofDays(1));
+        deadlineRunningBase = duration("drainpilot.migration.deadline.running-base", "5m", Duration.ofMillis(100), Duration.ofDays(1));
+        deadlineRunningPerGiB = duration("drainpilot.migration.deadline.running-per-gib", "150s", Duration.ZERO, Duration.ofDays(1));
+
+        maxAttempts = integer("drainpilot.recovery.max-attempts", "3", 1, 100);
+        retryBackoff = duration("drainpilot.recovery.backoff", "30s", Duration.ZERO, Duration.ofDays(1));
+        defaultFallback = oneOf("drainpilot.recovery.default-fallback", "block", FALLBACKS);
+
+        webhookUrl = url("drainpilot.alert.webhook.url");
+        webhookFormat = oneOf("drainpilot.alert.webhook.format", "plain", WEBHOOK_FORMATS);
+        webhookTimeout = duration("drainpilot.alert.webhook.timeout", "5s", Duration.ofMillis(100), Duration.ofMinutes(5));
+        webhookRetries = integer("drainpilot.alert.webhook.retries", "2", 0, 20);
+        events = bool("drainpilot.alert.events.enabled", "true");
+    }
+
+    /** Reads and checks every key; throws {@link InvalidSettingException} listing every problem found. */
+    public static Settings load(Function<String, String> source) {
+        Settings s = new Settings(source);
+        if (!s.problems.isEmpty()) {
+            throw new InvalidSettingException(String.join("\n", s.problems));
+        }
+        return s;
+    }
+
+    /** Defaults only: for tests and tools that need no configuration file. */
+    public static Settings defaults() {
+        return load(key -> null);
+    }
+
+    private String raw(String key, String fallback) {
+        String v = source.apply(key);
+        return v == null ? fallback : v.trim();
+    }
+
+    private void problem(String key, String value, String allowed) {
+        problems.add("Invalid setting " + key + "=\"" + value + "\": " + allowed
+                + " (set in config/application.properties or env " + envName(key) + ")");
+    }
+
+    public static String envName(String key) {
+        return key.toUpperCase(Locale.ROOT).replace('.', '_').replace('-', '_');
+    }
+
+    private String text(String key, String fallback, boolean blankAllowed) {
+        String v = raw(key, fallback);
+        if (!blankAllowed && v.isEmpty()) {
+            problem(key, v, "must not be empty");
+            return fallback;
+        }
+        return v;
+    }
+
+    private boolean bool(String key, String fallback) {
+        String v = raw(key, fallback).toLowerCase(Locale.ROOT);
+        if (!v.equals("true") && !v.equals("false")) {
+            problem(key, v, "allowed: true, false");
+            return Boolean.parseBoolean(fallback);
+        }
+        return Boolean.parseBoolean(v);
+    }
+
+    private int integer(String key, String fallback, int min, int max) {
+        String v = raw(key, fallback);
+        try {
+            int i = Integer.parseInt(v);
+            if (i < min || i > max) {
+                problem(key, v, "allowed: a whole number from " + min + " to " + max);
+                return Integer.parseInt(fallback);
+            }
+            return i;
+        } catch (NumberFormatException e) {
+            problem(key, v, "allowed: a whole number from " + min + " to " + max);
+            return Integer.parseInt(fallback);
+        }
+    }
+
+    private String oneOf(String key, String fallback, Set<String> allowed) {
+        String v = raw(key, fallback);
+        if (!allowed.contains(v)) {
+            problem(key, v, "allowed: " + String.join(", ", allowed.stream().sorted().toList()));
+            return fallback;
+        }
+        return v;
+    }
+
+    private String url(String key) {
+        String v = raw(key, "");
+        if (!v.isEmpty() && !(v.startsWith("http://") || v.startsWith("https://"))) {
+            problem(key, v, "allowed: empty (no webhook) or an http:// or https:// URL");
+            return "";
+        }
+        return v;
+    }
+
+    private Duration duration(String key, String fallback, Duration min, Duration max) {
+        String v = raw(key, fallback);
+        Duration d = Durations.parse(v);
+        if (d == null || d.compareTo(min) < 0 || d.compareTo(max) > 0) {
+            problem(key, v, "allowed: a duration from " + Durations.format(min) + " to " + Durations.format(max)
+                    + " such as 500ms, 30s, 5m, 1h (a plain number means milliseconds)");
+            return Durations.parse(fallback);
+        }
+        return d;
+    }
+}

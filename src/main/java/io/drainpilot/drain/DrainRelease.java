@@ -1,0 +1,38 @@
+package io.drainpilot.drain;
+
+import io.drainpilot.Names;
+import io.drainpilot.config.Settings;
+import io.drainpilot.kubevirt.ClusterApi;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.Map;
+
+/**
+ * Lets the drain go on once the node is evacuated: the node says Completed, and a Rancher pre-drain hook gets
+ * exactly the {@code rke.cattle.io/pre-drain} value it is waiting for.
+ */
+public class DrainRelease {
+    private static final Logger LOG = LoggerFactory.getLogger(DrainRelease.class);
+
+    private final ClusterApi api;
+    private final Settings settings;
+
+    public DrainRelease(ClusterApi api, Settings settings) {
+        this.api = api;
+        this.settings = settings;
+    }
+
+    public void release(DrainRequest request, EvacuationSummary summary) {
+        String node = request.nodeName();
+        DrainRequest.RancherHook hook = request.rancherHook();
+        if (hook != null && !hook.released()) {
+            api.annotateSecret(hook.namespace(), hook.secretName(), Map.of(settings.rancherHookAnnotation, hook.preDrain()));
+            LOG.info("Node {}: Rancher pre-drain hook released (Secret {}/{}, {} set)", node, hook.namespace(),
+                    hook.secretName(), settings.rancherHookAnnotation);
+        }
+        api.annotateNode(node, Map.of(Names.EVACUATION, Names.COMPLETED, Names.EVACUATION_SUMMARY, summary.toJson()));
+        LOG.info("Node {}: evacuation completed: {} migrated, {} fell back, {} in total", node, summary.migrated(),
+                summary.fellBack(), summary.total());
+    }
+}

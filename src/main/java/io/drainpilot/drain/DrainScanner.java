@@ -1,0 +1,64 @@
+package io.drainpilot.drain;
+
+import io.drainpilot.Names;
+import io.drainpilot.alert.ProblemReporter;
+import io.drainpilot.config.Settings;
+import io.drainpilot.kubevirt.ClusterApi;
+import io.fabric8.kubernetes.api.model.Node;
+import io.fabric8.kubernetes.api.model.Secret;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The scan stage: which nodes are asked to drain right now. Reads all Nodes and the Rancher plan Secrets
+ * (never VMIs: the cost of a scan does not grow with VMs on nodes that are not draining).
+ */
+public class DrainScanner {
+    private static final Logger LOG = LoggerFactory.getLogger(DrainScanner.class);
+
+    private final ClusterApi api;
+    private final Settings settings;
+    private final DrainSignals signals;
+    private final ProblemReporter problems;
+
+    public DrainScanner(ClusterApi api, Settings settings, ProblemReporter problems) {
+        this.api = api;
+        this.settings = settings;
+        this.signals = new DrainSignals(settings);
+        this.problems = problems;
+    }
+
+    /** Every node with a drain signal or a cancel request, plus bookkeeping for drains that were withdrawn. */
+    public List<DrainRequest> scan() {
+        List<Node> nodes = api.nodes();
+        Map<String, DrainRequest.RancherHook> hooks = settings.signalRancherHook ? rancherHooks() : Map.of();
+        List<DrainRequest> requests = new ArrayList<>();
+        java.util.Set<String> draining = new java.util.HashSet<>();
+        ScanContext context = new ScanContext(api, nodes, draining);
+        for (Node node : nodes) {
+            String machine = DrainSignals.annotations(node).get(Names.CAPI_MACHINE_ANNOTATION);
+            Optional<DrainRequest.RancherHook> hook = Optional.ofNullable(machine == null ? null : hooks.get(machine));
+            List<String> found = signals.signalsOf(node, hook);
+            String state = DrainSignals.annotations(node).get(Names.EVACUATION);
+            if (!found.isEmpty()) {
+                draining.add(node.getMetadata().getName());
+                requests.add(new DrainRequest(node, found, DrainSignals.cancelRequested(node), hook.orElse(null), context));
+            } else if (state != null && !settings.dryRun) {
+                // the drain is over or was withdrawn: the next signal starts a new one
+                LOG.info("Node {}: no drain signal any more; evacuation {} closed", node.getMetadata().getName(), state);
+                api.annotateNode(node.getMetadata().getName(), java.util.Collections.singletonMap(Names.EVACUATION, null));
+            }
+        }
+        return requests;
+    }
+
+    private Map<String, DrainRequest.RancherHook> rancherHooks() {
+        List<Secret> secrets = api.planSecrets(settings.rancherPlanNamespace, Names.RANCHER_PLAN_SECRET_TYPE);
+        return signals.hooksByMachine(secrets, problems::report);
+    }
+}

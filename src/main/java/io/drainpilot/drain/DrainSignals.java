@@ -1,0 +1,78 @@
+package io.drainpilot.drain;
+
+import io.drainpilot.Names;
+import io.drainpilot.config.Settings;
+import io.fabric8.kubernetes.api.model.Node;
+import io.fabric8.kubernetes.api.model.Secret;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.BiConsumer;
+
+/** Pure rules: which signals on a node (and its Rancher plan Secret) ask for a drain. */
+public final class DrainSignals {
+    private final Settings settings;
+
+    public DrainSignals(Settings settings) {
+        this.settings = settings;
+    }
+
+    /** The signals present on this node, in words; empty when nothing asks for a drain. */
+    public List<String> signalsOf(Node node, Optional<DrainRequest.RancherHook> hook) {
+        List<String> found = new ArrayList<>();
+        Map<String, String> ann = annotations(node);
+        if (settings.signalAnnotation && "true".equals(ann.get(settings.signalAnnotationKey))) {
+            found.add("annotation " + settings.signalAnnotationKey);
+        }
+        hook.ifPresent(h -> found.add("Rancher pre-drain hook (Secret " + h.namespace() + "/" + h.secretName()
+                + (h.released() ? ", released" : "") + ")"));
+        if (settings.signalHarvesterMaintenance && "true".equals(ann.get(Names.HARVESTER_DRAIN_REQUESTED))) {
+            found.add("Harvester maintenance mode (" + Names.HARVESTER_DRAIN_REQUESTED + ")");
+        }
+        if (settings.signalDrainTaint && node.getSpec() != null && node.getSpec().getTaints() != null
+                && node.getSpec().getTaints().stream().anyMatch(t -> settings.drainTaintKey.equals(t.getKey()))) {
+            found.add("taint " + settings.drainTaintKey);
+        }
+        if (settings.signalCordon && node.getSpec() != null && Boolean.TRUE.equals(node.getSpec().getUnschedulable())) {
+            found.add("cordon");
+        }
+        return found;
+    }
+
+    public static boolean cancelRequested(Node node) {
+        return "true".equals(annotations(node).get(Names.CANCEL));
+    }
+
+    /**
+     * Rancher pre-drain requests by machine name: plan Secrets carrying {@code rke.cattle.io/pre-drain}. A hook is
+     * released once our hook annotation holds the same value; it stays a drain until Rancher clears the pre-drain.
+     * Secrets without the machine label go to {@code problems}.
+     */
+    public Map<String, DrainRequest.RancherHook> hooksByMachine(List<Secret> planSecrets, BiConsumer<Secret, String> problems) {
+        Map<String, DrainRequest.RancherHook> byMachine = new HashMap<>();
+        for (Secret s : planSecrets) {
+            Map<String, String> ann = s.getMetadata().getAnnotations() == null ? Map.of() : s.getMetadata().getAnnotations();
+            String preDrain = ann.get(Names.RANCHER_PRE_DRAIN);
+            if (preDrain == null || preDrain.isEmpty()) {
+                continue;
+            }
+            String machine = s.getMetadata().getLabels() == null ? null
+                    : s.getMetadata().getLabels().get(Names.RANCHER_MACHINE_NAME_LABEL);
+            if (machine == null || machine.isBlank()) {
+                problems.accept(s, "asks for a pre-drain but has no label " + Names.RANCHER_MACHINE_NAME_LABEL
+                        + ", so its node is unknown; skipped");
+                continue;
+            }
+            byMachine.put(machine, new DrainRequest.RancherHook(s.getMetadata().getNamespace(), s.getMetadata().getName(),
+                    preDrain, preDrain.equals(ann.get(settings.rancherHookAnnotation))));
+        }
+        return byMachine;
+    }
+
+    static Map<String, String> annotations(Node node) {
+        return node.getMetadata().getAnnotations() == null ? Map.of() : node.getMetadata().getAnnotations();
+    }
+}

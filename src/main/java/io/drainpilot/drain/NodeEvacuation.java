@@ -1,0 +1,293 @@
+package io.drainpilot.drain;
+
+import io.drainpilot.Bookkeeping;
+import io.drainpilot.Names;
+import io.drainpilot.alert.ProblemReporter;
+import io.drainpilot.config.Settings;
+import io.drainpilot.kubevirt.ClusterApi;
+import io.drainpilot.kubevirt.VirtualMachine;
+import io.drainpilot.kubevirt.VirtualMachineInstance;
+import io.drainpilot.kubevirt.VirtualMachineInstanceMigration;
+import io.drainpilot.plan.Decision;
+import io.drainpilot.plan.EvacuationPlanner;
+import io.drainpilot.plan.PlanInputs;
+import io.drainpilot.plan.VmiOrder;
+import io.fabric8.kubernetes.api.model.Node;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.Collectors;
+
+/**
+ * The evacuate-node stage for one node: starts a new drain (fresh bookkeeping), honours cancel, sorts the
+ * node's VMIs into what is in flight, settled, waiting or to be planned, plans the rest, writes the node's
+ * status, and releases the drain once nothing is left to move. Everything is recomputed from the cluster
+ * each scan; nothing here depends on memory of earlier scans except what is only logged.
+ */
+public class NodeEvacuation {
+    private static final Logger LOG = LoggerFactory.getLogger(NodeEvacuation.class);
+
+    private static final EvacuationPlanner PLANNER = new EvacuationPlanner();
+
+    private final ClusterApi api;
+    private final Settings settings;
+    private final ProblemReporter problems;
+    private final DrainRelease release;
+    private final Map<String, String> lastLoggedPlan = new ConcurrentHashMap<>();
+
+    public NodeEvacuation(ClusterApi api, Settings settings, ProblemReporter problems, DrainRelease release) {
+        this.api = api;
+        this.settings = settings;
+        this.problems = problems;
+        this.release = release;
+    }
+
+    /** The node's plan for this scan; a cancelled or finished node gets an empty one. */
+    public NodePlan evaluate(DrainRequest request) {
+        Node node = request.node();
+        String name = request.nodeName();
+        String state = annotations(node).get(Names.EVACUATION);
+
+        if (request.cancel()) {
+            return cancel(request, state);
+        }
+        if (Names.COMPLETED.equals(state) && (request.rancherHook() == null || request.rancherHook().released())) {
+            return new NodePlan(request, Names.COMPLETED, List.of());
+        }
+        if (state == null || Names.CANCELLED.equals(state) || Names.COMPLETED.equals(state)) {
+            startDrain(request);
+        }
+
+        List<VmWork> vms = sortVmis(request);
+        NodePlan plan = new NodePlan(request, nodeState(vms), vms);
+        logIfChanged(plan);
+        writeStatus(plan);
+        return plan;
+    }
+
+    /**
+     * Brings the status of nodes whose migrations just finished up to date, releasing those with nothing left
+     * to move, without waiting for the next scan (await stage). Starts no migration.
+     */
+    public void refresh(java.util.Collection<String> nodes, DrainScanner scanner) {
+        if (nodes == null || nodes.isEmpty()) {
+            return;
+        }
+        for (DrainRequest r : scanner.scan()) {
+            String state = annotations(r.node()).get(Names.EVACUATION);
+            if (nodes.contains(r.nodeName()) && !r.cancel()
+                    && (Names.IN_PROGRESS.equals(state) || Names.BLOCKED.equals(state))) {
+                List<VmWork> vms = sortVmis(r);
+                writeStatus(new NodePlan(r, nodeState(vms), vms));
+            }
+        }
+    }
+
+    private NodePlan cancel(DrainRequest request, String state) {
+        String name = request.nodeName();
+        int deleted = 0;
+        for (VirtualMachineInstanceMigration m : api.migrationsLabelled(Names.SOURCE_NODE, name)) {
+            if (!m.phase().isFinal() && Names.MANAGED_BY_VALUE.equals(label(m, Names.MANAGED_BY))
+                    && api.deleteMigration(m.getMetadata().getNamespace(), m.getMetadata().getName())) {
+                deleted++;
+                LOG.info("Node {}: cancel: deleted migration {}/{} of {}", name, m.getMetadata().getNamespace(),
+                        m.getMetadata().getName(), m.vmiName());
+            }
+        }
+        if (!Names.CANCELLED.equals(state) || deleted > 0) {
+            LOG.info("Node {}: evacuation cancelled ({} annotation); {} migration(s) of ours stopped, none will start",
+                    name, Names.CANCEL, deleted);
+            EvacuationSummary summary = Optional.ofNullable(EvacuationSummary.parse(annotations(request.node())
+                    .get(Names.EVACUATION_SUMMARY))).orElse(EvacuationSummary.started(now()));
+            api.annotateNode(name, Map.of(Names.EVACUATION, Names.CANCELLED,
+                    Names.EVACUATION_SUMMARY, summary.withCounts(0, 0, summary.failed(), summary.fellBack(), now()).toJson()));
+        }
+        return new NodePlan(request, Names.CANCELLED, List.of());
+    }
+
+    /** A new drain: forget the last drain's attempts, fallbacks and failed targets on this node's VMIs. */
+    private void startDrain(DrainRequest request) {
+        String name = request.nodeName();
+        LOG.info("Node {}: drain requested by {}; evacuation starts", name, String.join(", ", request.signals()));
+        for (VirtualMachineInstance vmi : api.vmisOnNode(name)) {
+            Map<String, String> a = vmi.getMetadata().getAnnotations();
+            if (a != null && Arrays.asList(Names.ATTEMPTS, Bookkeeping.SETTLED, Bookkeeping.FAILED_TARGETS,
+                    Bookkeeping.RETRY_AFTER).stream().anyMatch(a::containsKey)) {
+                Map<String, String> clear = new HashMap<>();
+                clear.put(Names.ATTEMPTS, null);
+                clear.put(Bookkeeping.SETTLED, null);
+                clear.put(Bookkeeping.FAILED_TARGETS, null);
+                clear.put(Bookkeeping.RETRY_AFTER, null);
+                api.annotateVmi(vmi.getMetadata().getNamespace(), vmi.getMetadata().getName(), clear);
+            }
+        }
+        api.annotateNode(name, Map.of(Names.EVACUATION, Names.IN_PROGRESS,
+                Names.EVACUATION_SUMMARY, EvacuationSummary.started(now()).toJson()));
+    }
+
+    private List<VmWork> sortVmis(DrainRequest request) {
+        String name = request.nodeName();
+        ScanContext ctx = request.context();
+        List<VirtualMachineInstance> vmis = new ArrayList<>(api.vmisOnNode(name, settings.vmSelector));
+        vmis.removeIf(v -> !"Running".equals(v.phase()));
+        vmis.sort(VmiOrder.parse(settings.vmOrder).comparator());
+        PlanInputs inputs = new PlanInputs(ctx.drainingNodes(), ctx.freeMemory(), ctx.upgradedNodes(),
+                settings.respectEvictionStrategyNone);
+
+        List<VmWork> out = new ArrayList<>();
+        for (VirtualMachineInstance vmi : vmis) {
+            out.add(classify(name, request.node(), vmi, ctx, inputs));
+        }
+        return out;
+    }
+
+    private VmWork classify(String node, Node source, VirtualMachineInstance vmi, ScanContext ctx, PlanInputs inputs) {
+        String ns = vmi.getMetadata().getNamespace();
+        String vmiName = vmi.getMetadata().getName();
+        Optional<VirtualMachine> vm = Optional.empty();
+        String fallback = fallbackOf(vmi, null);
+        if ("true".equals(vmi.label(Names.SKIP))) {
+            return new VmWork(node, vmi, VmWork.State.SKIPPED, null, "labelled " + Names.SKIP, fallback, ctx);
+        }
+        vm = api.vm(ns, vmiName);
+        if (vm.isPresent()) {
+            Map<String, String> vmLabels = vm.get().getMetadata().getLabels() == null ? Map.of() : vm.get().getMetadata().getLabels();
+            if ("true".equals(vmLabels.get(Names.SKIP))) {
+                return new VmWork(node, vmi, VmWork.State.SKIPPED, null, "VM labelled " + Names.SKIP, fallback, ctx);
+            }
+            fallback = fallbackOf(vmi, vm.get());
+        }
+        if (vmi.nodeName().isEmpty()) {
+            problems.report(vmi, "has label " + io.drainpilot.kubevirt.KubeVirtNames.LABEL_NODE_NAME
+                    + " but no status.nodeName; left alone until KubeVirt reports where it runs");
+            return new VmWork(node, vmi, VmWork.State.SKIPPED, null, "no status.nodeName", fallback, ctx);
+        }
+        Optional<VirtualMachineInstanceMigration> inFlight = ctx.inFlight().forVmi(ns, vmiName);
+        if (inFlight.isPresent()) {
+            VirtualMachineInstanceMigration m = inFlight.get();
+            boolean ours = Names.MANAGED_BY_VALUE.equals(label(m, Names.MANAGED_BY));
+            return new VmWork(node, vmi, VmWork.State.IN_FLIGHT, null, (ours ? "" : "adopted ") + "migration "
+                    + m.getMetadata().getName() + " " + (m.phase().wire().isEmpty() ? "created" : m.phase().wire()), fallback, ctx);
+        }
+        String settled = vmi.annotation(Bookkeeping.SETTLED);
+        if (settled != null && !(Names.BLOCKED.equalsIgnoreCase(settled) && !"block".equals(fallback))) {
+            return new VmWork(node, vmi, VmWork.State.SETTLED, null, "fallback " + settled + " applied", fallback, ctx);
+        }
+        String retryAfter = vmi.annotation(Bookkeeping.RETRY_AFTER);
+        if (retryAfter != null && parseInstant(retryAfter).map(t -> t.isAfter(Instant.now())).orElse(false)) {
+            return new VmWork(node, vmi, VmWork.State.WAITING, null, "retry after " + retryAfter, fallback, ctx);
+        }
+        Decision decision = PLANNER.plan(vmi, source, ctx.nodes(), inputs);
+        decision = withoutFailedTargets(decision, vmi);
+        return new VmWork(node, vmi, VmWork.State.PLANNED, decision, null, fallback, ctx);
+    }
+
+    /** Recovery prefers a target that has not already failed this VM in this drain. */
+    private static Decision withoutFailedTargets(Decision decision, VirtualMachineInstance vmi) {
+        String failed = vmi.annotation(Bookkeeping.FAILED_TARGETS);
+        if (!(decision instanceof Decision.Migrate m) || failed == null || failed.isBlank()) {
+            return decision;
+        }
+        Set<String> failedSet = Set.of(failed.split(","));
+        List<String> fresh = m.rankedTargets().stream().filter(t -> !failedSet.contains(t)).toList();
+        if (!fresh.isEmpty()) {
+            return new Decision.Migrate(fresh, m.cpuMode());
+        }
+        Map<String, String> reasons = new LinkedHashMap<>();
+        m.rankedTargets().forEach(t -> reasons.put(t, "a migration to it already failed in this drain"));
+        return new Decision.NoCompatibleTarget(reasons);
+    }
+
+    /** The VM's fallback policy: VMI label, else VM label, else the configured default; bad values reported. */
+    private String fallbackOf(VirtualMachineInstance vmi, VirtualMachine vm) {
+        String value = vmi.label(Names.FALLBACK);
+        if (value == null && vm != null && vm.getMetadata().getLabels() != null) {
+            value = vm.getMetadata().getLabels().get(Names.FALLBACK);
+        }
+        if (value == null) {
+            return settings.defaultFallback;
+        }
+        if (!Settings.FALLBACKS.contains(value)) {
+            problems.report(vmi, "label " + Names.FALLBACK + "=\"" + value + "\" is not a fallback policy (allowed: "
+                    + String.join(", ", Settings.FALLBACKS.stream().sorted().toList()) + "); using the default "
+                    + settings.defaultFallback);
+            return settings.defaultFallback;
+        }
+        return value;
+    }
+
+    private static String nodeState(List<VmWork> vms) {
+        boolean blocked = vms.stream().anyMatch(v -> v.state() == VmWork.State.SETTLED
+                && v.note() != null && v.note().startsWith("fallback block"));
+        return blocked ? Names.BLOCKED : Names.IN_PROGRESS;
+    }
+
+    /** Counts VMs per state into the node summary; releases the drain when nothing is left to move. */
+    private void writeStatus(NodePlan plan) {
+        Node node = plan.request().node();
+        EvacuationSummary before = Optional.ofNullable(EvacuationSummary.parse(annotations(node)
+                .get(Names.EVACUATION_SUMMARY))).orElse(EvacuationSummary.started(now()));
+        Map<VmWork.State, Long> byState = plan.vms().stream().collect(Collectors.groupingBy(VmWork::state, Collectors.counting()));
+        int settledBlock = (int) plan.vms().stream().filter(v -> v.state() == VmWork.State.SETTLED
+                && v.note().startsWith("fallback block")).count();
+        int settledOther = (int) (byState.getOrDefault(VmWork.State.SETTLED, 0L) - settledBlock);
+        int pending = (int) (byState.getOrDefault(VmWork.State.PLANNED, 0L) + byState.getOrDefault(VmWork.State.WAITING, 0L));
+        int inFlight = byState.getOrDefault(VmWork.State.IN_FLIGHT, 0L).intValue();
+        // recovery counts VMs it stopped (they leave the node); the ones still here are counted now
+        int fellBack = Math.max(before.fellBack(), settledOther);
+        EvacuationSummary summary = before.withCounts(pending, inFlight, settledBlock, fellBack, now());
+        boolean done = pending == 0 && inFlight == 0 && !Names.BLOCKED.equals(plan.state());
+        if (done) {
+            release.release(plan.request(), summary);
+            return;
+        }
+        String current = annotations(node).get(Names.EVACUATION);
+        EvacuationSummary old = EvacuationSummary.parse(annotations(node).get(Names.EVACUATION_SUMMARY));
+        if (!plan.state().equals(current) || old == null || !sameCounts(old, summary)) {
+            api.annotateNode(plan.node(), Map.of(Names.EVACUATION, plan.state(), Names.EVACUATION_SUMMARY, summary.toJson()));
+        }
+    }
+
+    private static boolean sameCounts(EvacuationSummary a, EvacuationSummary b) {
+        return a.total() == b.total() && a.migrated() == b.migrated() && a.pending() == b.pending()
+                && a.inFlight() == b.inFlight() && a.failed() == b.failed() && a.fellBack() == b.fellBack();
+    }
+
+    private void logIfChanged(NodePlan plan) {
+        String text = plan.describe();
+        if (!text.equals(lastLoggedPlan.put(plan.node(), text))) {
+            LOG.info("{}", text);
+        }
+    }
+
+    private static Optional<Instant> parseInstant(String s) {
+        try {
+            return Optional.of(Instant.parse(s));
+        } catch (RuntimeException e) {
+            return Optional.empty();
+        }
+    }
+
+    static Map<String, String> annotations(Node node) {
+        return node.getMetadata().getAnnotations() == null ? Map.of() : node.getMetadata().getAnnotations();
+    }
+
+    private static String label(VirtualMachineInstanceMigration m, String key) {
+        return m.getMetadata().getLabels() == null ? null : m.getMetadata().getLabels().get(key);
+    }
+
+    static String now() {
+        return Instant.now().truncatedTo(ChronoUnit.SECONDS).toString();
+    }
+}

@@ -1,0 +1,216 @@
+package io.drainpilot.migrate;
+
+import io.drainpilot.Bookkeeping;
+import io.drainpilot.Names;
+import io.drainpilot.config.Settings;
+import io.drainpilot.drain.EvacuationSummary;
+import io.drainpilot.kubevirt.ClusterApi;
+import io.drainpilot.kubevirt.MigrationPhase;
+import io.drainpilot.kubevirt.VirtualMachineInstance;
+import io.drainpilot.kubevirt.VirtualMachineInstanceMigration;
+import io.drainpilot.plan.VmiMemory;
+import io.drainpilot.recover.MigrationProblem;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The await stage: polls the migrations DrainPilot started (found by label, so a new process finds them too),
+ * reports progress, cancels those past their deadline, and hands back the ones that ended. Each ended
+ * migration is marked once as recorded, so it is counted and acted on exactly once.
+ */
+public class MigrationTracker {
+    private static final Logger LOG = LoggerFactory.getLogger(MigrationTracker.class);
+    private static final long GIB = 1024L * 1024 * 1024;
+
+    private final ClusterApi api;
+    private final Settings settings;
+    private final Clock clock;
+    private final Map<String, MigrationPhase> lastPhase = new ConcurrentHashMap<>();
+    private final List<Duration> durations = java.util.Collections.synchronizedList(new ArrayList<>());
+    private final Set<String> touchedNodes = ConcurrentHashMap.newKeySet();
+
+    public MigrationTracker(ClusterApi api, Settings settings, Clock clock) {
+        this.api = api;
+        this.settings = settings;
+        this.clock = clock;
+    }
+
+    /** Our migrations that ended (or must end) since the last poll; in-flight ones only get a progress line. */
+    public List<TrackedMigration> poll() {
+        List<TrackedMigration> ended = new ArrayList<>();
+        for (VirtualMachineInstanceMigration m : api.migrationsLabelled(Names.MANAGED_BY, Names.MANAGED_BY_VALUE)) {
+            if (m.getMetadata().getAnnotations() != null && m.getMetadata().getAnnotations().containsKey(Bookkeeping.RECORDED)) {
+                continue;
+            }
+            String key = m.getMetadata().getNamespace() + "/" + m.getMetadata().getName();
+            MigrationPhase phase = m.phase();
+            MigrationPhase before = lastPhase.put(key, phase);
+            String source = label(m, Names.SOURCE_NODE);
+            if (before != phase) {
+                LOG.info("Node {}: {}/{} migration {} {} ({}s)", source, m.getMetadata().getNamespace(), m.vmiName(),
+                        m.getMetadata().getName(), phase == MigrationPhase.UNSET ? "created" : phase.wire(),
+                        elapsed(m).toSeconds());
+            }
+            track(m, phase, source).ifPresent(t -> {
+                ended.add(t);
+                lastPhase.remove(key);
+            });
+        }
+        return ended;
+    }
+
+    private Optional<TrackedMigration> track(VirtualMachineInstanceMigration m, MigrationPhase phase, String source) {
+        String ns = m.getMetadata().getNamespace();
+        Optional<VirtualMachineInstance> vmi = api.vmi(ns, m.vmiName());
+        String target = InFlightMigrations.targetOf(m).orElse(null);
+        if (vmi.isEmpty()) {
+            return Optional.of(tracked(m, source, target, TrackedMigration.GONE, "the VMI was deleted", null));
+        }
+        if (phase == MigrationPhase.SUCCEEDED) {
+            String now = vmi.get().nodeName().orElse("");
+            if (now.equals(source)) {
+                return Optional.of(tracked(m, source, target, TrackedMigration.FAILED,
+                        "KubeVirt reports Succeeded but the VMI still runs on " + source, null));
+            }
+            return Optional.of(tracked(m, source, now, TrackedMigration.SUCCEEDED, "now on " + now, durationOf(m)));
+        }
+        if (phase == MigrationPhase.FAILED) {
+            return Optional.of(tracked(m, source, target, TrackedMigration.FAILED, failureReason(m, vmi.get()), null));
+        }
+        Optional<String> overdue = overdue(m, phase, vmi.get());
+        if (overdue.isPresent()) {
+            api.deleteMigration(ns, m.getMetadata().getName()); // deleting a VMIM is how KubeVirt cancels it
+            return Optional.of(tracked(m, source, target, TrackedMigration.TIMED_OUT, overdue.get(), null));
+        }
+        return Optional.empty();
+    }
+
+    /** Before Running the deadline is flat; once Running it grows with the VM's memory. */
+    private Optional<String> overdue(VirtualMachineInstanceMigration m, MigrationPhase phase, VirtualMachineInstance vmi) {
+        Instant now = clock.instant();
+        if (phase.isBeforeRunning()) {
+            Instant created = Instant.parse(m.getMetadata().getCreationTimestamp());
+            if (now.isAfter(created.plus(settings.deadlineBeforeRunning))) {
+                return Optional.of("still " + (phase == MigrationPhase.UNSET ? "not started" : phase.wire()) + " after "
+                        + settings.deadlineBeforeRunning.toSeconds() + "s (drainpilot.migration.deadline.before-running)");
+            }
+            return Optional.empty();
+        }
+        Instant running = transition(m, MigrationPhase.RUNNING).orElse(Instant.parse(m.getMetadata().getCreationTimestamp()));
+        long gib = Math.max(1, (VmiMemory.bytes(vmi).orElse(GIB) + GIB - 1) / GIB);
+        Duration limit = settings.deadlineRunningBase.plus(settings.deadlineRunningPerGiB.multipliedBy(gib));
+        if (now.isAfter(running.plus(limit))) {
+            return Optional.of("still Running after " + limit.toSeconds() + "s (base "
+                    + settings.deadlineRunningBase.toSeconds() + "s + " + gib + " GiB x "
+                    + settings.deadlineRunningPerGiB.toSeconds() + "s)");
+        }
+        return Optional.empty();
+    }
+
+    /** Counts a success on the source node's summary; marks the migration as recorded first (count at most once). */
+    public void recordSuccess(TrackedMigration t) {
+        markRecorded(t);
+        durations.add(t.duration() == null ? Duration.ZERO : t.duration());
+        touchedNodes.add(t.sourceNode());
+        api.node(t.sourceNode()).ifPresent(node -> {
+            Map<String, String> ann = node.getMetadata().getAnnotations() == null ? Map.of() : node.getMetadata().getAnnotations();
+            EvacuationSummary s = EvacuationSummary.parse(ann.get(Names.EVACUATION_SUMMARY));
+            if (s != null) {
+                String now = Instant.now().truncatedTo(ChronoUnit.SECONDS).toString();
+                api.annotateNode(t.sourceNode(), Map.of(Names.EVACUATION_SUMMARY, s.withMigrated(s.migrated() + 1, now).toJson()));
+            }
+        });
+        LOG.info("Node {}: {}/{} migrated to {} in {}s", t.sourceNode(), t.namespace(), t.vmi(), t.targetNode(),
+                t.duration() == null ? "?" : t.duration().toSeconds());
+    }
+
+    /** Marks a failed or expired migration as recorded and raises it for the dead-letter channel. */
+    public void fail(TrackedMigration t) {
+        markRecorded(t);
+        touchedNodes.add(t.sourceNode());
+        throw new MigrationProblem(t.recoveryCase());
+    }
+
+    /** A migration whose VMI is gone: nothing to move any more. */
+    public void forget(TrackedMigration t) {
+        markRecorded(t);
+        touchedNodes.add(t.sourceNode());
+        LOG.info("Node {}: {}/{} was deleted during its migration; nothing left to move", t.sourceNode(), t.namespace(), t.vmi());
+    }
+
+    /** Nodes whose migrations ended since the last call: their status may now be final. */
+    public Set<String> drainTouchedNodes() {
+        Set<String> out = new TreeSet<>(touchedNodes);
+        touchedNodes.removeAll(out);
+        return out;
+    }
+
+    public List<Duration> durations() {
+        synchronized (durations) {
+            return List.copyOf(durations);
+        }
+    }
+
+    private void markRecorded(TrackedMigration t) {
+        try {
+            api.annotateMigration(t.namespace(), t.name(), Map.of(Bookkeeping.RECORDED, t.result()));
+        } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
+            if (e.getCode() != 404) { // a cancelled (deleted) migration has nothing left to mark
+                throw e;
+            }
+        }
+    }
+
+    private TrackedMigration tracked(VirtualMachineInstanceMigration m, String source, String target, String result,
+            String detail, Duration duration) {
+        return new TrackedMigration(m.getMetadata().getNamespace(), m.getMetadata().getName(), m.vmiName(), source,
+                target, result, detail, duration);
+    }
+
+    private static String failureReason(VirtualMachineInstanceMigration m, VirtualMachineInstance vmi) {
+        String fromVmim = Optional.ofNullable(m.getStatus()).map(s -> s.migrationState).map(s -> s.failureReason).orElse(null);
+        if (fromVmim != null && !fromVmim.isBlank()) {
+            return fromVmim;
+        }
+        var state = vmi.getStatus() == null ? null : vmi.getStatus().migrationState;
+        if (state != null && state.failureReason != null && !state.failureReason.isBlank()) {
+            return state.failureReason;
+        }
+        return "KubeVirt reports the migration Failed without a reason";
+    }
+
+    private static Optional<Instant> transition(VirtualMachineInstanceMigration m, MigrationPhase phase) {
+        if (m.getStatus() == null || m.getStatus().phaseTransitionTimestamps == null) {
+            return Optional.empty();
+        }
+        return m.getStatus().phaseTransitionTimestamps.stream().filter(p -> phase.wire().equals(p.phase))
+                .map(p -> Instant.parse(p.phaseTransitionTimestamp)).findFirst();
+    }
+
+    private Duration elapsed(VirtualMachineInstanceMigration m) {
+        String created = m.getMetadata().getCreationTimestamp();
+        return created == null ? Duration.ZERO : Duration.between(Instant.parse(created), clock.instant());
+    }
+
+    /** Creation to Succeeded, from KubeVirt's own timestamps (second precision). */
+    private static Duration durationOf(VirtualMachineInstanceMigration m) {
+        Instant start = Instant.parse(m.getMetadata().getCreationTimestamp());
+        return transition(m, MigrationPhase.SUCCEEDED).map(end -> Duration.between(start, end)).orElse(null);
+    }
+
+    private static String label(VirtualMachineInstanceMigration m, String key) {
+        return m.getMetadata().getLabels() == null ? null : m.getMetadata().getLabels().get(key);
+    }
+}

@@ -1,0 +1,183 @@
+package io.drainpilot.recover;
+
+import io.drainpilot.Bookkeeping;
+import io.drainpilot.Names;
+import io.drainpilot.alert.Alert;
+import io.drainpilot.config.Settings;
+import io.drainpilot.drain.EvacuationSummary;
+import io.drainpilot.drain.VmWork;
+import io.drainpilot.kubevirt.ClusterApi;
+import io.drainpilot.kubevirt.VirtualMachine;
+import io.drainpilot.kubevirt.VirtualMachineInstance;
+import io.drainpilot.migrate.TrackedMigration;
+import org.apache.camel.Exchange;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Clock;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * The recovery stage, behind the dead-letter channel: a failed migration is retried (bounded, with backoff, on a
+ * different target); a VM that cannot move, or ran out of attempts, gets its fallback policy. Every outcome is
+ * an {@link Alert}. All decisions are written to the cluster, so a new process picks up where this one stopped.
+ */
+public class Recovery {
+    private static final Logger LOG = LoggerFactory.getLogger(Recovery.class);
+
+    private final ClusterApi api;
+    private final Settings settings;
+    private final Clock clock;
+
+    public Recovery(ClusterApi api, Settings settings, Clock clock) {
+        this.api = api;
+        this.settings = settings;
+        this.clock = clock;
+    }
+
+    /** Entry point of the recovery route: works out the case from the exchange and returns the alert to send. */
+    public Alert handle(Exchange exchange) {
+        Throwable cause = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
+        Object body = exchange.getMessage().getBody();
+        RecoveryCase c = caseOf(cause, body);
+        if (c == null) {
+            String what = cause == null ? "unknown failure" : cause.getClass().getSimpleName() + ": " + cause.getMessage();
+            LOG.warn("A stage failed outside any migration ({}); the next scan tries again", what);
+            return Alert.of(Alert.WARNING, String.valueOf(nodeOf(body)), null, null, "StageError", what, 0, "retry-next-scan");
+        }
+        return recover(c);
+    }
+
+    public Alert recover(RecoveryCase c) {
+        Optional<VirtualMachineInstance> vmi = api.vmi(c.namespace(), c.vmi());
+        if (vmi.isEmpty()) {
+            return Alert.of(Alert.INFO, c.node(), c.namespace(), c.vmi(), c.reason().name(), "the VMI no longer exists", 0, "none");
+        }
+        int attempts = parse(vmi.get().annotation(Names.ATTEMPTS));
+        if (c.reason().retryable() && attempts < settings.maxAttempts) {
+            return retryLater(c, vmi.get(), attempts);
+        }
+        String policy = fallbackOf(vmi.get(), c);
+        String why = c.reason().retryable() ? c.detail() + "; gave up after " + attempts + " attempt(s)" : c.detail();
+        return switch (policy) {
+            case "shutdown-restart" -> shutdown(c, vmi.get(), attempts, why);
+            case "release" -> settle(c, "release", Alert.WARNING, attempts, why);
+            default -> block(c, attempts, why);
+        };
+    }
+
+    private Alert retryLater(RecoveryCase c, VirtualMachineInstance vmi, int attempts) {
+        Set<String> failed = new LinkedHashSet<>();
+        String before = vmi.annotation(Bookkeeping.FAILED_TARGETS);
+        if (before != null && !before.isBlank()) {
+            failed.addAll(java.util.List.of(before.split(",")));
+        }
+        if (c.failedTarget() != null) {
+            failed.add(c.failedTarget());
+        }
+        Map<String, String> ann = new HashMap<>();
+        ann.put(Bookkeeping.RETRY_AFTER, clock.instant().plus(settings.retryBackoff).truncatedTo(ChronoUnit.SECONDS).toString());
+        ann.put(Bookkeeping.FAILED_TARGETS, failed.isEmpty() ? null : String.join(",", failed));
+        api.annotateVmi(c.namespace(), c.vmi(), ann);
+        return Alert.of(Alert.WARNING, c.node(), c.namespace(), c.vmi(), c.reason().name(), c.detail(), attempts,
+                "retry in " + settings.retryBackoff.toSeconds() + "s" + (failed.isEmpty() ? "" : ", avoiding " + String.join(", ", failed)));
+    }
+
+    private Alert block(RecoveryCase c, int attempts, String why) {
+        Alert alert = settle(c, "block", Alert.CRITICAL, attempts, why);
+        api.annotateNode(c.node(), Map.of(Names.EVACUATION, Names.BLOCKED));
+        return alert;
+    }
+
+    private Alert settle(RecoveryCase c, String policy, String severity, int attempts, String why) {
+        api.annotateVmi(c.namespace(), c.vmi(), Map.of(Bookkeeping.SETTLED, policy));
+        return Alert.of(severity, c.node(), c.namespace(), c.vmi(), c.reason().name(), why, attempts, policy);
+    }
+
+    /** The legacy behaviour, now a fallback: stop the VM, remember why, start it once the node is released. */
+    private Alert shutdown(RecoveryCase c, VirtualMachineInstance vmi, int attempts, String why) {
+        Optional<VirtualMachine> vm = api.vm(c.namespace(), c.vmi());
+        if (vm.isEmpty()) {
+            LOG.warn("{}: fallback shutdown-restart impossible: no VirtualMachine owns this VMI; blocking instead", c.vmRef());
+            return block(c, attempts, why + "; no VirtualMachine to stop and restart");
+        }
+        String strategy = vm.get().runStrategy() == null ? VirtualMachine.ALWAYS : vm.get().runStrategy();
+        if (VirtualMachine.HALTED.equals(strategy)) {
+            return settle(c, "shutdown-restart", Alert.WARNING, attempts, why + "; the VM was already stopped");
+        }
+        Map<String, String> ann = new HashMap<>();
+        ann.put(Bookkeeping.STOPPED_FOR_NODE, c.node());
+        ann.put(Bookkeeping.STOPPED_RUN_STRATEGY, strategy);
+        // record first: a crash between the two writes must never leave a VM stopped that nobody will restart
+        api.updateVm(c.namespace(), c.vmi(), null, ann);
+        api.updateVm(c.namespace(), c.vmi(), VirtualMachine.HALTED, Map.of());
+        api.annotateVmi(c.namespace(), c.vmi(), Map.of(Bookkeeping.SETTLED, "shutdown-restart"));
+        bumpFellBack(c.node());
+        return Alert.of(Alert.WARNING, c.node(), c.namespace(), c.vmi(), c.reason().name(), why, attempts,
+                "shutdown-restart");
+    }
+
+    private void bumpFellBack(String node) {
+        api.node(node).ifPresent(n -> {
+            String json = n.getMetadata().getAnnotations() == null ? null : n.getMetadata().getAnnotations().get(Names.EVACUATION_SUMMARY);
+            EvacuationSummary s = EvacuationSummary.parse(json);
+            if (s != null) {
+                String now = Instant.now().truncatedTo(ChronoUnit.SECONDS).toString();
+                api.annotateNode(node, Map.of(Names.EVACUATION_SUMMARY, new EvacuationSummary(s.total(), s.migrated(),
+                        s.pending(), s.inFlight(), s.failed(), s.fellBack() + 1, s.startedAt(), now).toJson()));
+            }
+        });
+    }
+
+    private String fallbackOf(VirtualMachineInstance vmi, RecoveryCase c) {
+        String value = vmi.label(Names.FALLBACK);
+        if (value == null) {
+            value = api.vm(c.namespace(), c.vmi()).map(vm -> vm.getMetadata().getLabels())
+                    .map(l -> l.get(Names.FALLBACK)).orElse(null);
+        }
+        return value != null && Settings.FALLBACKS.contains(value) ? value : settings.defaultFallback;
+    }
+
+    static RecoveryCase caseOf(Throwable cause, Object body) {
+        for (Throwable t = cause; t != null; t = t.getCause()) {
+            if (t instanceof MigrationProblem p) {
+                return p.recoveryCase();
+            }
+        }
+        if (body instanceof RecoveryCase rc) {
+            return rc;
+        }
+        if (body instanceof VmWork w && w.decision() != null
+                && !(w.decision() instanceof io.drainpilot.plan.Decision.Migrate)) {
+            return w.recoveryCase();
+        }
+        if (body instanceof TrackedMigration t && cause instanceof MigrationProblem) {
+            return t.recoveryCase();
+        }
+        return null;
+    }
+
+    private static Object nodeOf(Object body) {
+        if (body instanceof VmWork w) {
+            return w.node();
+        }
+        if (body instanceof TrackedMigration t) {
+            return t.sourceNode();
+        }
+        return "-";
+    }
+
+    private static int parse(String v) {
+        try {
+            return v == null ? 0 : Integer.parseInt(v.trim());
+        } catch (NumberFormatException e) {
+            return 0;
+        }
+    }
+}

@@ -1,0 +1,61 @@
+package io.drainpilot.recover;
+
+import io.drainpilot.Bookkeeping;
+import io.drainpilot.Names;
+import io.drainpilot.alert.Alert;
+import io.drainpilot.kubevirt.ClusterApi;
+import io.drainpilot.kubevirt.VirtualMachine;
+import io.fabric8.kubernetes.api.model.Node;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Starts again the VMs the shutdown-restart fallback stopped, once their node's drain is released or over,
+ * unless someone changed the VM meanwhile (then a person decides, and we say so).
+ */
+public class Restarter {
+    private static final Logger LOG = LoggerFactory.getLogger(Restarter.class);
+
+    private final ClusterApi api;
+
+    public Restarter(ClusterApi api) {
+        this.api = api;
+    }
+
+    /** The alerts for every VM restarted (or deliberately not restarted) in this pass. */
+    public List<Alert> restartReleased() {
+        List<Alert> alerts = new ArrayList<>();
+        for (VirtualMachine vm : api.vmsWithAnnotationKey(Bookkeeping.STOPPED_FOR_NODE)) {
+            Map<String, String> ann = vm.getMetadata().getAnnotations();
+            String node = ann.get(Bookkeeping.STOPPED_FOR_NODE);
+            Optional<Node> n = api.node(node);
+            String state = n.map(x -> x.getMetadata().getAnnotations()).map(a -> a.get(Names.EVACUATION)).orElse(null);
+            boolean released = n.isEmpty() || state == null || Names.COMPLETED.equals(state) || Names.CANCELLED.equals(state);
+            if (!released) {
+                continue;
+            }
+            String ns = vm.getMetadata().getNamespace();
+            String name = vm.getMetadata().getName();
+            Map<String, String> clear = new HashMap<>();
+            clear.put(Bookkeeping.STOPPED_FOR_NODE, null);
+            clear.put(Bookkeeping.STOPPED_RUN_STRATEGY, null);
+            if (!VirtualMachine.HALTED.equals(vm.runStrategy())) {
+                api.updateVm(ns, name, null, clear);
+                alerts.add(Alert.of(Alert.WARNING, node, ns, name, "RestartSkipped",
+                        "runStrategy was changed to " + vm.runStrategy() + " after DrainPilot stopped it", 0, "none"));
+                continue;
+            }
+            String restore = ann.getOrDefault(Bookkeeping.STOPPED_RUN_STRATEGY, VirtualMachine.ALWAYS);
+            api.updateVm(ns, name, VirtualMachine.HALTED.equals(restore) ? VirtualMachine.ALWAYS : restore, clear);
+            LOG.info("Node {}: drain released; started {}/{} again (runStrategy {})", node, ns, name, restore);
+            alerts.add(Alert.of(Alert.INFO, node, ns, name, "Restarted", "stopped for the drain of " + node, 0, "restarted"));
+        }
+        return alerts;
+    }
+}
