@@ -1,0 +1,55 @@
+package io.drainpilot.sim;
+
+import io.drainpilot.kubevirt.KubeVirt;
+import io.drainpilot.kubevirt.VirtualMachine;
+import io.drainpilot.kubevirt.VirtualMachineInstance;
+import io.drainpilot.kubevirt.VirtualMachineInstanceMigration;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.Node;
+import io.fabric8.kubernetes.client.KubernetesClient;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+
+/** One tick's read of the cluster, the way KubeVirt's informers see it. */
+record ClusterView(Map<String, Node> nodes, Map<String, VirtualMachineInstance> vmis,
+                   List<VirtualMachineInstanceMigration> migrations, List<VirtualMachine> vms,
+                   int parallelMigrationsPerCluster, int parallelOutboundMigrationsPerNode) {
+
+    static final int DEFAULT_PARALLEL_PER_CLUSTER = 5;
+    static final int DEFAULT_PARALLEL_OUTBOUND_PER_NODE = 2;
+
+    static ClusterView read(KubernetesClient client) {
+        Map<String, Node> nodes = client.nodes().list().getItems().stream()
+                .collect(Collectors.toMap(n -> n.getMetadata().getName(), Function.identity(),
+                        (a, b) -> a, LinkedHashMap::new));
+        Map<String, VirtualMachineInstance> vmis = client.resources(VirtualMachineInstance.class).inAnyNamespace()
+                .list().getItems().stream()
+                .collect(Collectors.toMap(ClusterView::key, Function.identity(), (a, b) -> a, LinkedHashMap::new));
+        List<VirtualMachineInstanceMigration> migrations = client.resources(VirtualMachineInstanceMigration.class)
+                .inAnyNamespace().list().getItems();
+        List<VirtualMachine> vms = client.resources(VirtualMachine.class).inAnyNamespace().list().getItems();
+        Optional<KubeVirt.Migrations> limits = client.resources(KubeVirt.class).inAnyNamespace().list().getItems()
+                .stream().findFirst()
+                .map(KubeVirt::getSpec).map(s -> s.configuration).map(c -> c.migrations);
+        int perCluster = limits.map(m -> m.parallelMigrationsPerCluster).orElse(DEFAULT_PARALLEL_PER_CLUSTER);
+        int perNode = limits.map(m -> m.parallelOutboundMigrationsPerNode).orElse(DEFAULT_PARALLEL_OUTBOUND_PER_NODE);
+        return new ClusterView(nodes, vmis, migrations, vms, perCluster, perNode);
+    }
+
+    static String key(HasMetadata o) {
+        return key(o.getMetadata().getNamespace(), o.getMetadata().getName());
+    }
+
+    static String key(String namespace, String name) {
+        return namespace + "/" + name;
+    }
+
+    Optional<VirtualMachineInstance> vmi(String namespace, String name) {
+        return Optional.ofNullable(vmis.get(key(namespace, name)));
+    }
+}

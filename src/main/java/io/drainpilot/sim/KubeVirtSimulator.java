@@ -1,0 +1,89 @@
+package io.drainpilot.sim;
+
+import io.fabric8.kubernetes.client.KubernetesClient;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Acts as KubeVirt's controllers on the simulated cluster: every tick it reads the cluster and lets the VM
+ * controller and the migration controller act. Failures can be injected per VMI.
+ */
+public final class KubeVirtSimulator {
+    private static final Logger LOG = LoggerFactory.getLogger(KubeVirtSimulator.class);
+
+    private final KubernetesClient client;
+    private final SimSettings settings;
+    private final FaultPlan faults = new FaultPlan();
+    private final VmController vms;
+    private final MigrationController migrations;
+    private ScheduledExecutorService loop;
+
+    KubeVirtSimulator(KubernetesClient client, SimSettings settings, SimRecord record) {
+        this.client = client;
+        this.settings = settings;
+        TargetScheduler scheduler = new TargetScheduler();
+        this.vms = new VmController(client, scheduler);
+        this.migrations = new MigrationController(new ClusterWriter(client), settings, record, faults, scheduler);
+    }
+
+    public synchronized void start() {
+        if (loop != null) {
+            return;
+        }
+        loop = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "kubevirt-simulator");
+            t.setDaemon(true);
+            return t;
+        });
+        loop.scheduleWithFixedDelay(this::tick, 0, settings.tickMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    public synchronized void stop() {
+        if (loop == null) {
+            return;
+        }
+        loop.shutdownNow();
+        try {
+            loop.awaitTermination(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        loop = null;
+    }
+
+    /** The next migration of this VMI fails with {@code reason} when it would have succeeded. */
+    public void failNextMigrationOf(String namespace, String vmiName, String reason) {
+        faults.failNext(namespace, vmiName, reason);
+    }
+
+    /** Every migration of this VMI fails with {@code reason} until {@link #clearFaultsOf}. */
+    public void failAllMigrationsOf(String namespace, String vmiName, String reason) {
+        faults.failAll(namespace, vmiName, reason);
+    }
+
+    /** Migrations of this VMI stay Running until their VMIM is deleted (or {@link #clearFaultsOf}). */
+    public void stallMigrationsOf(String namespace, String vmiName) {
+        faults.stall(namespace, vmiName);
+    }
+
+    public void clearFaultsOf(String namespace, String vmiName) {
+        faults.clear(namespace, vmiName);
+    }
+
+    private void tick() {
+        // the loop must survive anything: an exception would cancel the scheduled task for good
+        try {
+            ClusterView view = ClusterView.read(client);
+            NodeCapacity capacity = new NodeCapacity(view);
+            migrations.reserveTargets(capacity);
+            vms.reconcile(view, capacity);
+            migrations.reconcile(view, capacity);
+        } catch (Exception e) {
+            LOG.warn("simulator tick failed, continuing: {}", e.toString());
+        }
+    }
+}

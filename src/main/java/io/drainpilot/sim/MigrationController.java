@@ -1,0 +1,325 @@
+package io.drainpilot.sim;
+
+import io.drainpilot.kubevirt.KubeVirtNames;
+import io.drainpilot.kubevirt.MigrationPhase;
+import io.drainpilot.kubevirt.VirtualMachineInstance;
+import io.drainpilot.kubevirt.VirtualMachineInstanceMigration;
+import io.drainpilot.kubevirt.VirtualMachineInstanceStatus;
+import io.fabric8.kubernetes.api.model.Node;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Random;
+import java.util.function.Consumer;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+
+/**
+ * KubeVirt's migration controller and the migration itself: walks each VMIM through its phases, honours the
+ * parallel-migration limits, picks the target like KubeVirt, and succeeds or fails the way KubeVirt does.
+ * Runs on the simulator thread only.
+ */
+final class MigrationController {
+    private static final Logger LOG = LoggerFactory.getLogger(MigrationController.class);
+    /** Real-time seconds each step before Running takes (pod creation, target preparation). */
+    private static final double PRE_RUNNING_STEP_SECONDS = 0.2;
+    private static final long DEFAULT_UNSCHEDULABLE_TIMEOUT_SECONDS = 300;
+    private static final double MIB = 1024 * 1024;
+
+    private final ClusterWriter writer;
+    private final SimSettings settings;
+    private final SimRecord record;
+    private final FaultPlan faults;
+    private final TargetScheduler scheduler;
+    private final Random jitter;
+    // by VMIM uid, in the order the controller first saw them
+    private final Map<String, MigrationRun> runs = new LinkedHashMap<>();
+
+    MigrationController(ClusterWriter writer, SimSettings settings, SimRecord record, FaultPlan faults,
+                        TargetScheduler scheduler) {
+        this.writer = writer;
+        this.settings = settings;
+        this.record = record;
+        this.faults = faults;
+        this.scheduler = scheduler;
+        this.jitter = new Random(settings.seed());
+    }
+
+    /** Target pods hold memory on their node; the VM controller must see that too. */
+    void reserveTargets(NodeCapacity capacity) {
+        runs.values().stream().filter(MigrationRun::hasTarget).forEach(r -> capacity.reserve(r.target, r.memoryBytes));
+    }
+
+    void reconcile(ClusterView view, NodeCapacity capacity) {
+        Map<String, VirtualMachineInstanceMigration> present = view.migrations().stream()
+                .collect(Collectors.toMap(m -> m.getMetadata().getUid(), Function.identity()));
+        for (MigrationRun run : new ArrayList<>(runs.values())) {
+            if (!present.containsKey(run.uid)) {
+                if (!run.phase.isFinal()) {
+                    cancel(run, view);
+                }
+                runs.remove(run.uid);
+            }
+        }
+        view.migrations().stream()
+                .sorted(Comparator.comparing((VirtualMachineInstanceMigration m) -> m.getMetadata().getCreationTimestamp(),
+                        Comparator.nullsFirst(Comparator.naturalOrder())).thenComparing(m -> m.getMetadata().getName()))
+                .forEach(m -> runs.computeIfAbsent(m.getMetadata().getUid(), uid -> new MigrationRun(
+                        m.getMetadata().getNamespace(), m.getMetadata().getName(), uid, m.vmiName(), m.phase())));
+        for (MigrationRun run : runs.values()) {
+            if (!run.phase.isFinal()) {
+                try {
+                    step(run, present.get(run.uid), view, capacity);
+                } catch (RuntimeException e) {
+                    LOG.warn("migration {}/{} step failed, retrying next tick: {}", run.namespace, run.name, e.toString());
+                }
+            }
+        }
+        recordInFlight();
+    }
+
+    private void step(MigrationRun run, VirtualMachineInstanceMigration vmim, ClusterView view, NodeCapacity capacity) {
+        Instant now = Instant.now();
+        Optional<VirtualMachineInstance> vmi = view.vmi(run.namespace, run.vmiName);
+        if (vmi.isEmpty() || isFinal(vmi.get())) {
+            fail(run, view, "VMI " + run.vmiKey() + " is not running anymore");
+            return;
+        }
+        switch (run.phase) {
+            case UNSET -> transition(run, MigrationPhase.PENDING, s -> { });
+            case PENDING -> {
+                String source = vmi.get().nodeName().orElse(null);
+                if (mayStart(source, view)) {
+                    run.source = source;
+                    run.memoryBytes = NodeCapacity.memoryOf(vmi.get());
+                    run.schedulingSince = now;
+                    transition(run, MigrationPhase.SCHEDULING, s -> { });
+                }
+            }
+            case SCHEDULING -> schedule(run, vmim, vmi.get(), view, capacity, now);
+            case SCHEDULED -> {
+                if (stepDone(run, now)) {
+                    writer.updateVmi(run.namespace, run.vmiName, v -> {
+                        VirtualMachineInstanceStatus.MigrationState state = new VirtualMachineInstanceStatus.MigrationState();
+                        state.migrationUid = run.uid;
+                        state.sourceNode = run.source;
+                        state.targetNode = run.target;
+                        state.targetPod = "virt-launcher-" + run.vmiName + "-" + run.uid.substring(0, 5);
+                        state.mode = "PreCopy";
+                        v.getStatus().migrationState = state;
+                    });
+                    transition(run, MigrationPhase.PREPARING_TARGET, s -> { });
+                }
+            }
+            case PREPARING_TARGET -> {
+                if (stepDone(run, now)) {
+                    transition(run, MigrationPhase.TARGET_READY, s -> { });
+                }
+            }
+            case TARGET_READY -> {
+                if (stepDone(run, now)) {
+                    writer.updateVmi(run.namespace, run.vmiName, v -> migrationState(v).startTimestamp = Timestamps.now());
+                    run.runningFor = runningDuration(run.memoryBytes);
+                    transition(run, MigrationPhase.RUNNING, s -> { });
+                }
+            }
+            case RUNNING -> finishIfDone(run, vmi.get(), view, now);
+            default -> throw new IllegalStateException("unexpected phase " + run.phase);
+        }
+    }
+
+    private void schedule(MigrationRun run, VirtualMachineInstanceMigration vmim, VirtualMachineInstance vmi,
+                          ClusterView view, NodeCapacity capacity, Instant now) {
+        Node source = view.nodes().get(run.source);
+        Map<String, String> added = vmim.getSpec() == null ? null : vmim.getSpec().addedNodeSelector;
+        Optional<String> target = scheduler.migrationTargetSelector(vmi, source, added)
+                .flatMap(selector -> scheduler.schedule(vmi, selector, view, capacity, run.source, false));
+        if (target.isPresent()) {
+            capacity.reserve(target.get(), run.memoryBytes);
+            run.target = target.get();
+            transition(run, MigrationPhase.SCHEDULED, s -> s.migrationState = stateRef(run, null));
+            return;
+        }
+        long timeoutSeconds = unschedulableTimeoutSeconds(vmim);
+        if (Duration.between(run.schedulingSince, now).toMillis() >= settings.scaledMillis(timeoutSeconds)) {
+            if (KubeVirtNames.CPU_HOST_MODEL.equals(TargetScheduler.cpuModel(vmi))) {
+                writer.event(vmi, "Warning", "NoSuitableNodesForHostModelMigration",
+                        "Migration cannot proceed since no node is suitable to run the required CPU model / required features.");
+            }
+            fail(run, view, "target pod for VMI " + run.vmiKey() + " stayed unschedulable for " + timeoutSeconds
+                    + "s: 0/" + view.nodes().size() + " nodes are available for its node selector, affinity and memory");
+        }
+    }
+
+    private void finishIfDone(MigrationRun run, VirtualMachineInstance vmi, ClusterView view, Instant now) {
+        if (faults.isStalled(run.vmiKey())) {
+            return;
+        }
+        if (KubeVirtNames.CPU_HOST_PASSTHROUGH.equals(TargetScheduler.cpuModel(vmi)) && stepDone(run, now)) {
+            Optional<String> mismatch = LibvirtCpuCheck.hostPassthroughMismatch(
+                    view.nodes().get(run.source), view.nodes().get(run.target));
+            if (mismatch.isPresent()) {
+                fail(run, view, mismatch.get());
+                return;
+            }
+        }
+        if (run.inPhase(now).compareTo(run.runningFor) < 0) {
+            return;
+        }
+        Optional<String> injected = faults.takeFailure(run.vmiKey());
+        if (injected.isPresent()) {
+            fail(run, view, injected.get());
+        } else {
+            succeed(run, vmi);
+        }
+    }
+
+    private void succeed(MigrationRun run, VirtualMachineInstance vmi) {
+        writer.updateVmi(run.namespace, run.vmiName, v -> {
+            v.getStatus().nodeName = run.target;
+            if (v.getMetadata().getLabels() == null) {
+                v.getMetadata().setLabels(new HashMap<>());
+            }
+            v.getMetadata().getLabels().put(KubeVirtNames.LABEL_NODE_NAME, run.target);
+            VirtualMachineInstanceStatus.MigrationState state = migrationState(v);
+            state.endTimestamp = Timestamps.now();
+            state.completed = true;
+            state.failed = false;
+        });
+        transition(run, MigrationPhase.SUCCEEDED, s -> s.migrationState = stateRef(run, null));
+        writer.event(vmi, "Normal", "SuccessfulMigration", "Source node reported migration succeeded");
+        record.outcome(new SimRecord.MigrationOutcome(run.namespace, run.name, run.vmiName, run.source, run.target,
+                SimRecord.Result.SUCCEEDED, Duration.between(run.seenAt, Instant.now()), null));
+        LOG.info("migration {}/{} of {} succeeded: {} -> {}", run.namespace, run.name, run.vmiName, run.source, run.target);
+    }
+
+    private void fail(MigrationRun run, ClusterView view, String reason) {
+        if (run.target != null && run.phase.ordinal() >= MigrationPhase.PREPARING_TARGET.ordinal()) {
+            writer.updateVmi(run.namespace, run.vmiName, v -> {
+                VirtualMachineInstanceStatus.MigrationState state = migrationState(v);
+                state.endTimestamp = Timestamps.now();
+                state.completed = false;
+                state.failed = true;
+                state.failureReason = reason;
+            });
+        }
+        transition(run, MigrationPhase.FAILED, s -> s.migrationState = stateRef(run, reason));
+        view.vmi(run.namespace, run.vmiName).ifPresent(vmi ->
+                writer.event(vmi, "Warning", "FailedMigration", "Migration failed: " + reason));
+        record.outcome(new SimRecord.MigrationOutcome(run.namespace, run.name, run.vmiName, run.source, run.target,
+                SimRecord.Result.FAILED, Duration.between(run.seenAt, Instant.now()), reason));
+        LOG.info("migration {}/{} of {} failed: {}", run.namespace, run.name, run.vmiName, reason);
+    }
+
+    /** The VMIM was deleted: KubeVirt aborts the migration and the VMI stays on its source. */
+    private void cancel(MigrationRun run, ClusterView view) {
+        if (run.target != null && run.phase.ordinal() >= MigrationPhase.PREPARING_TARGET.ordinal()
+                && view.vmi(run.namespace, run.vmiName).isPresent()) {
+            writer.updateVmi(run.namespace, run.vmiName, v -> {
+                VirtualMachineInstanceStatus.MigrationState state = migrationState(v);
+                state.abortStatus = "Succeeded";
+                state.endTimestamp = Timestamps.now();
+                state.completed = false;
+                state.failed = true;
+                state.failureReason = "Live migration aborted";
+            });
+        }
+        run.phase = MigrationPhase.FAILED;
+        record.outcome(new SimRecord.MigrationOutcome(run.namespace, run.name, run.vmiName, run.source, run.target,
+                SimRecord.Result.CANCELLED, Duration.between(run.seenAt, Instant.now()), "VMIM deleted"));
+        LOG.info("migration {}/{} of {} cancelled by deletion", run.namespace, run.name, run.vmiName);
+    }
+
+    private void transition(MigrationRun run, MigrationPhase phase,
+                            Consumer<VirtualMachineInstanceMigration.Status> alsoChange) {
+        String at = Timestamps.now();
+        Optional<VirtualMachineInstanceMigration> written = writer.updateMigrationStatus(run.namespace, run.name, s -> {
+            s.phase = phase.wire();
+            if (s.phaseTransitionTimestamps == null) {
+                s.phaseTransitionTimestamps = new ArrayList<>();
+            }
+            VirtualMachineInstanceMigration.PhaseTransition t = new VirtualMachineInstanceMigration.PhaseTransition();
+            t.phase = phase.wire();
+            t.phaseTransitionTimestamp = at;
+            s.phaseTransitionTimestamps.add(t);
+            alsoChange.accept(s);
+        });
+        // a VMIM deleted meanwhile is cancelled on the next tick
+        if (written.isPresent()) {
+            run.phase = phase;
+            run.phaseSince = Instant.now();
+            record.phaseTransition(new SimRecord.PhaseTransition(run.namespace, run.name, run.vmiName, phase,
+                    run.phaseSince));
+        }
+    }
+
+    private boolean mayStart(String source, ClusterView view) {
+        long cluster = runs.values().stream().filter(MigrationRun::countsAsInFlight).count();
+        long outbound = runs.values().stream()
+                .filter(r -> r.countsAsInFlight() && r.source != null && r.source.equals(source)).count();
+        return cluster < view.parallelMigrationsPerCluster() && outbound < view.parallelOutboundMigrationsPerNode();
+    }
+
+    private void recordInFlight() {
+        Map<String, Integer> outbound = new HashMap<>();
+        Map<String, Integer> inbound = new HashMap<>();
+        int cluster = 0;
+        for (MigrationRun r : runs.values()) {
+            if (r.countsAsInFlight()) {
+                cluster++;
+                outbound.merge(r.source, 1, Integer::sum);
+                if (r.target != null) {
+                    inbound.merge(r.target, 1, Integer::sum);
+                }
+            }
+        }
+        record.inFlight(cluster, outbound, inbound);
+    }
+
+    private boolean stepDone(MigrationRun run, Instant now) {
+        return run.inPhase(now).toMillis() >= settings.scaledMillis(PRE_RUNNING_STEP_SECONDS);
+    }
+
+    /** Memory over bandwidth, scaled, with up to 10 % jitter like a real link. */
+    private Duration runningDuration(long memoryBytes) {
+        double seconds = memoryBytes / MIB / settings.bandwidthMiBps() * (0.95 + 0.1 * jitter.nextDouble());
+        return Duration.ofMillis(settings.scaledMillis(seconds));
+    }
+
+    private static long unschedulableTimeoutSeconds(VirtualMachineInstanceMigration vmim) {
+        Map<String, String> annotations = vmim.getMetadata().getAnnotations();
+        String value = annotations == null ? null : annotations.get(KubeVirtNames.ANNOTATION_UNSCHEDULABLE_TIMEOUT);
+        try {
+            return value == null ? DEFAULT_UNSCHEDULABLE_TIMEOUT_SECONDS : Long.parseLong(value);
+        } catch (NumberFormatException e) {
+            return DEFAULT_UNSCHEDULABLE_TIMEOUT_SECONDS;
+        }
+    }
+
+    private static boolean isFinal(VirtualMachineInstance vmi) {
+        return "Succeeded".equals(vmi.phase()) || "Failed".equals(vmi.phase());
+    }
+
+    private static VirtualMachineInstanceStatus.MigrationState migrationState(VirtualMachineInstance vmi) {
+        if (vmi.getStatus().migrationState == null) {
+            vmi.getStatus().migrationState = new VirtualMachineInstanceStatus.MigrationState();
+        }
+        return vmi.getStatus().migrationState;
+    }
+
+    private static VirtualMachineInstanceMigration.MigrationStateRef stateRef(MigrationRun run, String failureReason) {
+        VirtualMachineInstanceMigration.MigrationStateRef ref = new VirtualMachineInstanceMigration.MigrationStateRef();
+        ref.sourceNode = run.source;
+        ref.targetNode = run.target;
+        ref.failureReason = failureReason;
+        return ref;
+    }
+}

@@ -1,0 +1,47 @@
+package io.drainpilot.sim;
+
+import io.drainpilot.kubevirt.MigrationPhase;
+
+import java.time.Duration;
+import java.time.Instant;
+
+/** The migration controller's memory of one VMIM: where it is, since when, and where it goes. */
+final class MigrationRun {
+    final String namespace;
+    final String name;
+    final String uid;
+    final String vmiName;
+    final Instant seenAt = Instant.now();
+    MigrationPhase phase;
+    Instant phaseSince = seenAt;
+    Instant schedulingSince;
+    String source;
+    String target;
+    long memoryBytes;
+    Duration runningFor = Duration.ZERO;
+
+    MigrationRun(String namespace, String name, String uid, String vmiName, MigrationPhase phase) {
+        this.namespace = namespace;
+        this.name = name;
+        this.uid = uid;
+        this.vmiName = vmiName;
+        this.phase = phase;
+    }
+
+    String vmiKey() {
+        return ClusterView.key(namespace, vmiName);
+    }
+
+    /** From Scheduling until final: the span KubeVirt's parallel-migration limits count. */
+    boolean countsAsInFlight() {
+        return phase.ordinal() >= MigrationPhase.SCHEDULING.ordinal() && !phase.isFinal();
+    }
+
+    boolean hasTarget() {
+        return target != null && !phase.isFinal();
+    }
+
+    Duration inPhase(Instant now) {
+        return Duration.between(phaseSince, now);
+    }
+}

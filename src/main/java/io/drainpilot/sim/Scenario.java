@@ -1,0 +1,358 @@
+package io.drainpilot.sim;
+
+import io.fabric8.kubernetes.api.model.NodeSelectorRequirement;
+import io.fabric8.kubernetes.api.model.NodeSelectorRequirementBuilder;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * The starting state of a simulated cluster: nodes, VMs and their VMIs, the KubeVirt CR and optional Harvester
+ * and Rancher objects. Immutable once built; {@link ScenarioWriter} turns it into API objects.
+ */
+public final class Scenario {
+    public static final String DEFAULT_KUBEVIRT_NAMESPACE = "kubevirt";
+    public static final String HARVESTER_NAMESPACE = "harvester-system";
+
+    private final List<NodeSpec> nodes;
+    private final List<VmSpec> vms;
+    private final String kubeVirtNamespace;
+    private final String kubeVirtVersion;
+    private final Integer parallelMigrationsPerCluster;
+    private final Integer parallelOutboundMigrationsPerNode;
+    private final String harvesterUpgrade;
+
+    private Scenario(Builder b) {
+        this.nodes = List.copyOf(b.nodes);
+        this.vms = List.copyOf(b.vms);
+        this.kubeVirtNamespace = b.kubeVirtNamespace;
+        this.kubeVirtVersion = b.kubeVirtVersion;
+        this.parallelMigrationsPerCluster = b.parallelMigrationsPerCluster;
+        this.parallelOutboundMigrationsPerNode = b.parallelOutboundMigrationsPerNode;
+        this.harvesterUpgrade = b.harvesterUpgrade;
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    public static NodeSpec node(String name, CpuProfile cpu) {
+        return new NodeSpec(name, cpu);
+    }
+
+    public static VmSpec vm(String namespace, String name) {
+        return new VmSpec(namespace, name);
+    }
+
+    public List<NodeSpec> nodes() {
+        return nodes;
+    }
+
+    public List<VmSpec> vms() {
+        return vms;
+    }
+
+    public String kubeVirtNamespace() {
+        return kubeVirtNamespace;
+    }
+
+    public String kubeVirtVersion() {
+        return kubeVirtVersion;
+    }
+
+    /** Null means "not set in the CR": KubeVirt's default applies. */
+    public Integer parallelMigrationsPerCluster() {
+        return parallelMigrationsPerCluster;
+    }
+
+    /** Null means "not set in the CR": KubeVirt's default applies. */
+    public Integer parallelOutboundMigrationsPerNode() {
+        return parallelOutboundMigrationsPerNode;
+    }
+
+    /** Name of the Harvester Upgrade CR to create, or null. */
+    public String harvesterUpgrade() {
+        return harvesterUpgrade;
+    }
+
+    public static final class Builder {
+        private final List<NodeSpec> nodes = new ArrayList<>();
+        private final List<VmSpec> vms = new ArrayList<>();
+        private String kubeVirtNamespace = DEFAULT_KUBEVIRT_NAMESPACE;
+        private String kubeVirtVersion = "v1.6.0";
+        private Integer parallelMigrationsPerCluster;
+        private Integer parallelOutboundMigrationsPerNode;
+        private String harvesterUpgrade;
+
+        public Builder node(NodeSpec node) {
+            nodes.add(node);
+            return this;
+        }
+
+        public Builder vm(VmSpec vm) {
+            vms.add(vm);
+            return this;
+        }
+
+        /** Where the KubeVirt CR lives ({@code harvester-system} on Harvester) and which version it reports. */
+        public Builder kubeVirt(String namespace, String observedVersion) {
+            this.kubeVirtNamespace = Objects.requireNonNull(namespace);
+            this.kubeVirtVersion = Objects.requireNonNull(observedVersion);
+            return this;
+        }
+
+        public Builder migrationLimits(int perCluster, int outboundPerNode) {
+            this.parallelMigrationsPerCluster = perCluster;
+            this.parallelOutboundMigrationsPerNode = outboundPerNode;
+            return this;
+        }
+
+        public Builder harvesterUpgrade(String name) {
+            this.harvesterUpgrade = name;
+            return this;
+        }
+
+        public Scenario build() {
+            return new Scenario(this);
+        }
+    }
+
+    /** One node: its CPU, memory and whatever else a test needs on it. */
+    public static final class NodeSpec {
+        private final String name;
+        private final CpuProfile cpu;
+        private String allocatableMemory = "16Gi";
+        private boolean unschedulable;
+        private final Map<String, String> labels = new LinkedHashMap<>();
+        private final Map<String, String> annotations = new LinkedHashMap<>();
+        private final List<TaintSpec> taints = new ArrayList<>();
+        private String machine;
+
+        private NodeSpec(String name, CpuProfile cpu) {
+            this.name = Objects.requireNonNull(name);
+            this.cpu = Objects.requireNonNull(cpu);
+        }
+
+        public NodeSpec memory(String allocatable) {
+            this.allocatableMemory = allocatable;
+            return this;
+        }
+
+        public NodeSpec unschedulable() {
+            this.unschedulable = true;
+            return this;
+        }
+
+        public NodeSpec label(String key, String value) {
+            labels.put(key, value);
+            return this;
+        }
+
+        public NodeSpec annotation(String key, String value) {
+            annotations.put(key, value);
+            return this;
+        }
+
+        public NodeSpec taint(String key, String value, String effect) {
+            taints.add(new TaintSpec(key, value, effect));
+            return this;
+        }
+
+        /** A Rancher-provisioned node: annotation {@code cluster.x-k8s.io/machine} and a machine-plan Secret. */
+        public NodeSpec machine(String machineName) {
+            this.machine = machineName;
+            return this;
+        }
+
+        public String name() {
+            return name;
+        }
+
+        public CpuProfile cpu() {
+            return cpu;
+        }
+
+        public String allocatableMemory() {
+            return allocatableMemory;
+        }
+
+        public boolean isUnschedulable() {
+            return unschedulable;
+        }
+
+        public Map<String, String> labels() {
+            return Map.copyOf(labels);
+        }
+
+        public Map<String, String> annotations() {
+            return Map.copyOf(annotations);
+        }
+
+        public List<TaintSpec> taints() {
+            return List.copyOf(taints);
+        }
+
+        public String machine() {
+            return machine;
+        }
+    }
+
+    public record TaintSpec(String key, String value, String effect) {
+    }
+
+    /** How the VMI asks for its CPU, as in {@code spec.domain.cpu.model}. */
+    public enum CpuMode {
+        NAMED_MODEL, HOST_MODEL, HOST_PASSTHROUGH,
+        /** no cpu.model at all: KubeVirt then applies its default, host-model */
+        NONE
+    }
+
+    /** A VM with runStrategy and, when placed on a node, its running VMI. */
+    public static final class VmSpec {
+        private final String namespace;
+        private final String name;
+        private String node;
+        private CpuMode cpuMode = CpuMode.NONE;
+        private String cpuModel;
+        private final List<String> requiredFeatures = new ArrayList<>();
+        private int cores = 1;
+        private String memory = "1Gi";
+        private String evictionStrategy = "LiveMigrate";
+        private String notLiveMigratableReason;
+        private String runStrategy = "Always";
+        private final Map<String, String> labels = new LinkedHashMap<>();
+        private final Map<String, String> nodeSelector = new LinkedHashMap<>();
+        private final List<NodeSelectorRequirement> requiredNodeAffinity = new ArrayList<>();
+
+        private VmSpec(String namespace, String name) {
+            this.namespace = Objects.requireNonNull(namespace);
+            this.name = Objects.requireNonNull(name);
+        }
+
+        /** The VMI runs on this node (status.phase Running). Without it the VM controller schedules one. */
+        public VmSpec on(String nodeName) {
+            this.node = nodeName;
+            return this;
+        }
+
+        public VmSpec namedModel(String model, String... features) {
+            this.cpuMode = CpuMode.NAMED_MODEL;
+            this.cpuModel = model;
+            this.requiredFeatures.addAll(List.of(features));
+            return this;
+        }
+
+        public VmSpec hostModel() {
+            this.cpuMode = CpuMode.HOST_MODEL;
+            return this;
+        }
+
+        public VmSpec hostPassthrough() {
+            this.cpuMode = CpuMode.HOST_PASSTHROUGH;
+            return this;
+        }
+
+        public VmSpec cores(int cores) {
+            this.cores = cores;
+            return this;
+        }
+
+        public VmSpec memory(String quantity) {
+            this.memory = quantity;
+            return this;
+        }
+
+        public VmSpec evictionStrategy(String strategy) {
+            this.evictionStrategy = strategy;
+            return this;
+        }
+
+        /** LiveMigratable=False with this reason, e.g. {@code DisksNotLiveMigratable}. */
+        public VmSpec notLiveMigratable(String reason) {
+            this.notLiveMigratableReason = reason;
+            return this;
+        }
+
+        public VmSpec runStrategy(String strategy) {
+            this.runStrategy = strategy;
+            return this;
+        }
+
+        public VmSpec label(String key, String value) {
+            labels.put(key, value);
+            return this;
+        }
+
+        public VmSpec nodeSelector(String key, String value) {
+            nodeSelector.put(key, value);
+            return this;
+        }
+
+        /** One required node-affinity term: {@code key operator values}, operator In, NotIn, Exists, DoesNotExist. */
+        public VmSpec requiredNodeAffinity(String key, String operator, String... values) {
+            requiredNodeAffinity.add(new NodeSelectorRequirementBuilder()
+                    .withKey(key).withOperator(operator).withValues(values).build());
+            return this;
+        }
+
+        public String namespace() {
+            return namespace;
+        }
+
+        public String name() {
+            return name;
+        }
+
+        public String node() {
+            return node;
+        }
+
+        public CpuMode cpuMode() {
+            return cpuMode;
+        }
+
+        public String cpuModel() {
+            return cpuModel;
+        }
+
+        public List<String> requiredFeatures() {
+            return List.copyOf(requiredFeatures);
+        }
+
+        public int cores() {
+            return cores;
+        }
+
+        public String memory() {
+            return memory;
+        }
+
+        public String evictionStrategy() {
+            return evictionStrategy;
+        }
+
+        /** Null when the VMI is live-migratable. */
+        public String notLiveMigratableReason() {
+            return notLiveMigratableReason;
+        }
+
+        public String runStrategy() {
+            return runStrategy;
+        }
+
+        public Map<String, String> labels() {
+            return Map.copyOf(labels);
+        }
+
+        public Map<String, String> nodeSelector() {
+            return Map.copyOf(nodeSelector);
+        }
+
+        public List<NodeSelectorRequirement> requiredNodeAffinity() {
+            return List.copyOf(requiredNodeAffinity);
+        }
+    }
+}

@@ -1,0 +1,110 @@
+package io.drainpilot.sim;
+
+import io.drainpilot.kubevirt.KubeVirt;
+import io.drainpilot.kubevirt.VirtualMachine;
+import io.drainpilot.kubevirt.VirtualMachineInstance;
+import io.drainpilot.kubevirt.VirtualMachineInstanceMigration;
+import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.ConfigBuilder;
+import io.fabric8.kubernetes.client.CustomResource;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.fabric8.kubernetes.client.dsl.base.CustomResourceDefinitionContext;
+import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.fabric8.mockwebserver.Context;
+import io.fabric8.mockwebserver.MockWebServer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.HashMap;
+import java.util.List;
+
+/**
+ * A Kubernetes API server on localhost (fabric8's CRUD mock behind {@link SimDispatcher}) holding a
+ * {@link Scenario}, with a {@link KubeVirtSimulator} acting as KubeVirt's controllers.
+ */
+public final class SimulatedCluster implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(SimulatedCluster.class);
+
+    private final KubernetesMockServer server;
+    private final SimDispatcher dispatcher;
+    private final SimRecord record;
+    private final KubeVirtSimulator simulator;
+    private final KubernetesClient simulatorClient;
+
+    private SimulatedCluster(Scenario scenario, SimSettings settings) {
+        this.record = new SimRecord();
+        this.dispatcher = new SimDispatcher(new KubernetesCrudDispatcher(customResources()), record,
+                scenario.kubeVirtVersion());
+        this.server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(), dispatcher, false);
+        server.init();
+        this.simulatorClient = client(SimDispatcher.SIM_USER_AGENT);
+        new ScenarioWriter(simulatorClient).write(scenario);
+        this.simulator = new KubeVirtSimulator(simulatorClient, settings, record);
+        LOG.info("simulated cluster at {}: {} nodes, {} VMs, KubeVirt {}", masterUrl(), scenario.nodes().size(),
+                scenario.vms().size(), scenario.kubeVirtVersion());
+    }
+
+    /** Starts the API server, writes the scenario and starts the simulator. */
+    public static SimulatedCluster start(Scenario scenario, SimSettings settings) {
+        SimulatedCluster cluster = new SimulatedCluster(scenario, settings);
+        cluster.simulator.start();
+        return cluster;
+    }
+
+    /** A fresh client of its own for the caller (DrainPilot, a test), pointed at this cluster. */
+    public KubernetesClient newClient() {
+        return client("drainpilot");
+    }
+
+    public String masterUrl() {
+        return "http://" + server.getHostName() + ":" + server.getPort() + "/";
+    }
+
+    public KubeVirtSimulator simulator() {
+        return simulator;
+    }
+
+    public SimRecord record() {
+        return record;
+    }
+
+    /** For fault injection: requests pass through interceptors before the simulated API server handles them. */
+    public SimDispatcher dispatcher() {
+        return dispatcher;
+    }
+
+    @Override
+    public void close() {
+        simulator.stop();
+        simulatorClient.close();
+        server.destroy();
+    }
+
+    private KubernetesClient client(String userAgent) {
+        Config config = new ConfigBuilder(Config.empty()).withMasterUrl(masterUrl()).withTrustCerts(true)
+                .withNamespace("default").withUserAgent(userAgent).withRequestRetryBackoffLimit(0).build();
+        return new KubernetesClientBuilder().withConfig(config).build();
+    }
+
+    private static List<CustomResourceDefinitionContext> customResources() {
+        return List.of(
+                // real KubeVirt CRDs: VMI has no status subresource, VM, VMIM and KubeVirt do
+                crd(VirtualMachineInstance.class, false),
+                crd(VirtualMachine.class, true),
+                crd(VirtualMachineInstanceMigration.class, true),
+                crd(KubeVirt.class, true),
+                new CustomResourceDefinitionContext.Builder().withGroup("harvesterhci.io").withVersion("v1beta1")
+                        .withKind(ScenarioWriter.HARVESTER_UPGRADE_KIND).withPlural("upgrades")
+                        .withName("upgrades.harvesterhci.io").withScope("Namespaced").withStatusSubresource(false)
+                        .build());
+    }
+
+    private static CustomResourceDefinitionContext crd(@SuppressWarnings("rawtypes") Class<? extends CustomResource> type, boolean status) {
+        CustomResourceDefinitionContext base = CustomResourceDefinitionContext.fromCustomResourceType(type);
+        return new CustomResourceDefinitionContext.Builder().withGroup(base.getGroup()).withVersion(base.getVersion())
+                .withKind(base.getKind()).withPlural(base.getPlural()).withName(base.getName())
+                .withScope(base.getScope()).withStatusSubresource(status).build();
+    }
+}
