@@ -4,7 +4,6 @@ import io.drainpilot.alert.AlertEvents;
 import io.drainpilot.alert.ProblemReporter;
 import io.drainpilot.alert.WebhookPayload;
 import io.drainpilot.config.Settings;
-import io.drainpilot.drain.DrainRelease;
 import io.drainpilot.drain.DrainScanner;
 import io.drainpilot.drain.NodeEvacuation;
 import io.drainpilot.kubevirt.ClusterApi;
@@ -59,7 +58,7 @@ public class DrainPilotConfiguration implements CamelConfiguration {
         registry.bind("settings", settings);
         registry.bind("clusterApi", api);
         registry.bind("drainScanner", scanner);
-        registry.bind("nodeEvacuation", new NodeEvacuation(api, settings, problems, new DrainRelease(api, settings)));
+        registry.bind("nodeEvacuation", new NodeEvacuation(api, settings, problems, scanner));
         registry.bind("migrationRequester", new MigrationRequester(api, settings));
         registry.bind("migrationTracker", new MigrationTracker(api, settings, clock));
         registry.bind("recovery", new Recovery(api, settings, clock));

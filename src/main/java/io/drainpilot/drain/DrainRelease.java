@@ -17,13 +17,15 @@ public class DrainRelease {
 
     private final ClusterApi api;
     private final Settings settings;
+    private final NodeStatus status;
 
-    public DrainRelease(ClusterApi api, Settings settings) {
+    public DrainRelease(ClusterApi api, Settings settings, NodeStatus status) {
         this.api = api;
         this.settings = settings;
+        this.status = status;
     }
 
-    public void release(DrainRequest request, EvacuationSummary summary) {
+    public void release(DrainRequest request) {
         String node = request.nodeName();
         DrainRequest.RancherHook hook = request.rancherHook();
         if (hook != null && !hook.released()) {
@@ -31,8 +33,9 @@ public class DrainRelease {
             LOG.info("Node {}: Rancher pre-drain hook released (Secret {}/{}, {} set)", node, hook.namespace(),
                     hook.secretName(), settings.rancherHookAnnotation);
         }
-        api.annotateNode(node, Map.of(Names.EVACUATION, Names.COMPLETED, Names.EVACUATION_SUMMARY, summary.toJson()));
-        LOG.info("Node {}: evacuation completed: {} migrated, {} fell back, {} in total", node, summary.migrated(),
-                summary.fellBack(), summary.total());
+        EvacuationSummary[] last = new EvacuationSummary[1];
+        status.update(node, Names.COMPLETED, s -> last[0] = s.withCounts(0, 0, 0));
+        LOG.info("Node {}: evacuation completed: {} migrated, {} fell back, {} in total", node, last[0].migrated(),
+                last[0].fellBack(), last[0].total());
     }
 }

@@ -31,14 +31,35 @@ public record EvacuationSummary(int total, int migrated, int pending, int inFlig
         }
     }
 
-    public EvacuationSummary withMigrated(int n, String now) {
-        return new EvacuationSummary(Math.max(total, n + pending + inFlight + failed + fellBack), n, pending,
-                inFlight, failed, fellBack, startedAt, now);
+    /** One more VM migrated off the node; it is no longer in flight. */
+    public EvacuationSummary plusMigrated() {
+        return new EvacuationSummary(total, migrated + 1, pending, Math.max(0, inFlight - 1), failed, fellBack,
+                startedAt, updatedAt).grown();
     }
 
-    public EvacuationSummary withCounts(int pending, int inFlight, int failed, int fellBack, String now) {
+    /** One more VM handled by its fallback policy (it may have left the node, so the scan cannot count it). */
+    public EvacuationSummary plusFellBack() {
+        return new EvacuationSummary(total, migrated, pending, inFlight, failed, fellBack + 1, startedAt, updatedAt).grown();
+    }
+
+    /** What a scan sees on the node now; migrated and fallen-back VMs are counted as they happen. */
+    public EvacuationSummary withCounts(int pending, int inFlight, int failed) {
+        return new EvacuationSummary(total, migrated, pending, inFlight, failed, fellBack, startedAt, updatedAt).grown();
+    }
+
+    public EvacuationSummary at(String now) {
+        return new EvacuationSummary(total, migrated, pending, inFlight, failed, fellBack, startedAt, now);
+    }
+
+    public boolean sameCounts(EvacuationSummary o) {
+        return total == o.total && migrated == o.migrated && pending == o.pending && inFlight == o.inFlight
+                && failed == o.failed && fellBack == o.fellBack;
+    }
+
+    /** Total never shrinks, and covers every VM counted in any column. */
+    private EvacuationSummary grown() {
         int t = Math.max(total, migrated + pending + inFlight + failed + fellBack);
-        return new EvacuationSummary(t, migrated, pending, inFlight, failed, fellBack, startedAt, now);
+        return new EvacuationSummary(t, migrated, pending, inFlight, failed, fellBack, startedAt, updatedAt);
     }
 
     public String toJson() {

@@ -44,13 +44,17 @@ public class NodeEvacuation {
     private final Settings settings;
     private final ProblemReporter problems;
     private final DrainRelease release;
+    private final NodeStatus status;
+    private final DrainScanner scanner;
     private final Map<String, String> lastLoggedPlan = new ConcurrentHashMap<>();
 
-    public NodeEvacuation(ClusterApi api, Settings settings, ProblemReporter problems, DrainRelease release) {
+    public NodeEvacuation(ClusterApi api, Settings settings, ProblemReporter problems, DrainScanner scanner) {
         this.api = api;
         this.settings = settings;
         this.problems = problems;
-        this.release = release;
+        this.scanner = scanner;
+        this.status = new NodeStatus(api);
+        this.release = new DrainRelease(api, settings, status);
     }
 
     /** The node's plan for this scan; a cancelled or finished node gets an empty one. */
@@ -80,7 +84,7 @@ public class NodeEvacuation {
      * Brings the status of nodes whose migrations just finished up to date, releasing those with nothing left
      * to move, without waiting for the next scan (await stage). Starts no migration.
      */
-    public void refresh(java.util.Collection<String> nodes, DrainScanner scanner) {
+    public void refresh(java.util.Collection<String> nodes) {
         if (nodes == null || nodes.isEmpty()) {
             return;
         }
@@ -108,10 +112,7 @@ public class NodeEvacuation {
         if (!Names.CANCELLED.equals(state) || deleted > 0) {
             LOG.info("Node {}: evacuation cancelled ({} annotation); {} migration(s) of ours stopped, none will start",
                     name, Names.CANCEL, deleted);
-            EvacuationSummary summary = Optional.ofNullable(EvacuationSummary.parse(annotations(request.node())
-                    .get(Names.EVACUATION_SUMMARY))).orElse(EvacuationSummary.started(now()));
-            api.annotateNode(name, Map.of(Names.EVACUATION, Names.CANCELLED,
-                    Names.EVACUATION_SUMMARY, summary.withCounts(0, 0, summary.failed(), summary.fellBack(), now()).toJson()));
+            status.update(name, Names.CANCELLED, s -> s.withCounts(0, 0, s.failed()));
         }
         return new NodePlan(request, Names.CANCELLED, List.of());
     }
@@ -139,6 +140,8 @@ public class NodeEvacuation {
     private List<VmWork> sortVmis(DrainRequest request) {
         String name = request.nodeName();
         ScanContext ctx = request.context();
+        // migrations first, VMIs second: a VMI seen on this node then has its finished migration in view too
+        ctx.inFlight();
         List<VirtualMachineInstance> vmis = new ArrayList<>(api.vmisOnNode(name, settings.vmSelector));
         vmis.removeIf(v -> !"Running".equals(v.phase()));
         vmis.sort(VmiOrder.parse(settings.vmOrder).comparator());
@@ -228,40 +231,33 @@ public class NodeEvacuation {
     }
 
     private static String nodeState(List<VmWork> vms) {
-        boolean blocked = vms.stream().anyMatch(v -> v.state() == VmWork.State.SETTLED
-                && v.note() != null && v.note().startsWith("fallback block"));
-        return blocked ? Names.BLOCKED : Names.IN_PROGRESS;
+        return vms.stream().anyMatch(NodeEvacuation::settledBlocked) ? Names.BLOCKED : Names.IN_PROGRESS;
     }
 
     /** Counts VMs per state into the node summary; releases the drain when nothing is left to move. */
     private void writeStatus(NodePlan plan) {
-        Node node = plan.request().node();
-        EvacuationSummary before = Optional.ofNullable(EvacuationSummary.parse(annotations(node)
-                .get(Names.EVACUATION_SUMMARY))).orElse(EvacuationSummary.started(now()));
         Map<VmWork.State, Long> byState = plan.vms().stream().collect(Collectors.groupingBy(VmWork::state, Collectors.counting()));
-        int settledBlock = (int) plan.vms().stream().filter(v -> v.state() == VmWork.State.SETTLED
-                && v.note().startsWith("fallback block")).count();
-        int settledOther = (int) (byState.getOrDefault(VmWork.State.SETTLED, 0L) - settledBlock);
+        int blocked = (int) plan.vms().stream().filter(NodeEvacuation::settledBlocked).count();
         int pending = (int) (byState.getOrDefault(VmWork.State.PLANNED, 0L) + byState.getOrDefault(VmWork.State.WAITING, 0L));
         int inFlight = byState.getOrDefault(VmWork.State.IN_FLIGHT, 0L).intValue();
-        // recovery counts VMs it stopped (they leave the node); the ones still here are counted now
-        int fellBack = Math.max(before.fellBack(), settledOther);
-        EvacuationSummary summary = before.withCounts(pending, inFlight, settledBlock, fellBack, now());
-        boolean done = pending == 0 && inFlight == 0 && !Names.BLOCKED.equals(plan.state());
-        if (done) {
-            release.release(plan.request(), summary);
+        if (pending == 0 && inFlight == 0 && !Names.BLOCKED.equals(plan.state()) && !unrecorded(plan)) {
+            release.release(plan.request());
             return;
         }
-        String current = annotations(node).get(Names.EVACUATION);
-        EvacuationSummary old = EvacuationSummary.parse(annotations(node).get(Names.EVACUATION_SUMMARY));
-        if (!plan.state().equals(current) || old == null || !sameCounts(old, summary)) {
-            api.annotateNode(plan.node(), Map.of(Names.EVACUATION, plan.state(), Names.EVACUATION_SUMMARY, summary.toJson()));
-        }
+        status.update(plan.node(), plan.state(), s -> s.withCounts(pending, inFlight, blocked));
     }
 
-    private static boolean sameCounts(EvacuationSummary a, EvacuationSummary b) {
-        return a.total() == b.total() && a.migrated() == b.migrated() && a.pending() == b.pending()
-                && a.inFlight() == b.inFlight() && a.failed() == b.failed() && a.fellBack() == b.fellBack();
+    /** A migration of ours that ended but is not counted yet: release after it is, so the summary is final. */
+    private static boolean unrecorded(NodePlan plan) {
+        return plan.request().context().migrations().stream()
+                .filter(m -> plan.node().equals(label(m, Names.SOURCE_NODE))
+                        && Names.MANAGED_BY_VALUE.equals(label(m, Names.MANAGED_BY)))
+                .anyMatch(m -> m.getMetadata().getAnnotations() == null
+                        || !m.getMetadata().getAnnotations().containsKey(Bookkeeping.RECORDED));
+    }
+
+    private static boolean settledBlocked(VmWork v) {
+        return v.state() == VmWork.State.SETTLED && v.note() != null && v.note().startsWith("fallback block");
     }
 
     private void logIfChanged(NodePlan plan) {

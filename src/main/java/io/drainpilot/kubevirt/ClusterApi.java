@@ -93,6 +93,26 @@ public class ClusterApi {
                 (n, patch) -> client.nodes().withName(name).patch(JSON_PATCH, patch), n -> annotationOps(n, annotations));
     }
 
+    /**
+     * Changes a node's annotations as a function of their current values, re-applied on the fresh object
+     * when another writer came first: counters kept in annotations never lose an update.
+     */
+    @ApiCall(group = "", resource = "nodes", verbs = {"get", "patch"})
+    public void updateNodeAnnotations(String name, Function<Map<String, String>, Map<String, String>> change) {
+        if (dryRun) {
+            Node n = client.nodes().withName(name).get();
+            skipWrite("annotate node " + name + " " + (n == null ? "?" : change.apply(annotationsOf(n))));
+            return;
+        }
+        patchWithRetry(() -> client.nodes().withName(name).get(),
+                (n, patch) -> client.nodes().withName(name).patch(JSON_PATCH, patch),
+                n -> annotationOps(n, change.apply(annotationsOf(n))));
+    }
+
+    private static Map<String, String> annotationsOf(HasMetadata o) {
+        return o.getMetadata().getAnnotations() == null ? Map.of() : Map.copyOf(o.getMetadata().getAnnotations());
+    }
+
     // ---- VMIs
 
     @ApiCall(group = KubeVirtNames.GROUP, resource = "virtualmachineinstances", verbs = "list")
@@ -236,9 +256,9 @@ public class ClusterApi {
 
     @ApiCall(group = "", resource = "secrets", verbs = "list", namespace = "fleet-local")
     public List<Secret> planSecrets(String namespace, String type) {
-        return client.secrets().inNamespace(namespace).withField("type", type).list().getItems().stream()
-                .filter(s -> type.equals(s.getType())) // the field selector is advisory on some servers
-                .toList();
+        // filtered here: the type field selector is not served everywhere, and the namespace holds few Secrets
+        return client.secrets().inNamespace(namespace).list().getItems().stream()
+                .filter(s -> type.equals(s.getType())).toList();
     }
 
     @ApiCall(group = "", resource = "secrets", verbs = {"get", "patch"}, namespace = "fleet-local")

@@ -61,6 +61,11 @@ public class MigrationRequester {
             });
         }
         MigrationLimits limits = MigrationLimits.of(settings, ctx.kubeVirt());
+        // the plan is a few hundred milliseconds old: make sure the VMI has not moved since
+        Optional<VirtualMachineInstance> fresh = api.vmi(ns, work.name());
+        if (fresh.isEmpty() || !source.equals(fresh.get().nodeName().orElse(null))) {
+            return "moved or gone since the plan";
+        }
         if (inFlight.total() >= limits.cluster()) {
             return waitFor("cluster-wide cap " + limits.cluster(), work);
         }

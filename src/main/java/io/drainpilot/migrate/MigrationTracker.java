@@ -4,6 +4,7 @@ import io.drainpilot.Bookkeeping;
 import io.drainpilot.Names;
 import io.drainpilot.config.Settings;
 import io.drainpilot.drain.EvacuationSummary;
+import io.drainpilot.drain.NodeStatus;
 import io.drainpilot.kubevirt.ClusterApi;
 import io.drainpilot.kubevirt.MigrationPhase;
 import io.drainpilot.kubevirt.VirtualMachineInstance;
@@ -41,8 +42,11 @@ public class MigrationTracker {
     private final List<Duration> durations = java.util.Collections.synchronizedList(new ArrayList<>());
     private final Set<String> touchedNodes = ConcurrentHashMap.newKeySet();
 
+    private final NodeStatus status;
+
     public MigrationTracker(ClusterApi api, Settings settings, Clock clock) {
         this.api = api;
+        this.status = new NodeStatus(api);
         this.settings = settings;
         this.clock = clock;
     }
@@ -124,14 +128,7 @@ public class MigrationTracker {
         markRecorded(t);
         durations.add(t.duration() == null ? Duration.ZERO : t.duration());
         touchedNodes.add(t.sourceNode());
-        api.node(t.sourceNode()).ifPresent(node -> {
-            Map<String, String> ann = node.getMetadata().getAnnotations() == null ? Map.of() : node.getMetadata().getAnnotations();
-            EvacuationSummary s = EvacuationSummary.parse(ann.get(Names.EVACUATION_SUMMARY));
-            if (s != null) {
-                String now = Instant.now().truncatedTo(ChronoUnit.SECONDS).toString();
-                api.annotateNode(t.sourceNode(), Map.of(Names.EVACUATION_SUMMARY, s.withMigrated(s.migrated() + 1, now).toJson()));
-            }
-        });
+        status.update(t.sourceNode(), null, EvacuationSummary::plusMigrated);
         LOG.info("Node {}: {}/{} migrated to {} in {}s", t.sourceNode(), t.namespace(), t.vmi(), t.targetNode(),
                 t.duration() == null ? "?" : t.duration().toSeconds());
     }

@@ -5,6 +5,7 @@ import io.drainpilot.Names;
 import io.drainpilot.alert.Alert;
 import io.drainpilot.config.Settings;
 import io.drainpilot.drain.EvacuationSummary;
+import io.drainpilot.drain.NodeStatus;
 import io.drainpilot.drain.VmWork;
 import io.drainpilot.kubevirt.ClusterApi;
 import io.drainpilot.kubevirt.VirtualMachine;
@@ -35,8 +36,11 @@ public class Recovery {
     private final Settings settings;
     private final Clock clock;
 
+    private final NodeStatus status;
+
     public Recovery(ClusterApi api, Settings settings, Clock clock) {
         this.api = api;
+        this.status = new NodeStatus(api);
         this.settings = settings;
         this.clock = clock;
     }
@@ -47,7 +51,7 @@ public class Recovery {
         Object body = exchange.getMessage().getBody();
         RecoveryCase c = caseOf(cause, body);
         if (c == null) {
-            String what = cause == null ? "unknown failure" : cause.getClass().getSimpleName() + ": " + cause.getMessage();
+            String what = cause == null ? "unknown failure" : brief(cause);
             LOG.warn("A stage failed outside any migration ({}); the next scan tries again", what);
             return Alert.of(Alert.WARNING, String.valueOf(nodeOf(body)), null, null, "StageError", what, 0, "retry-next-scan");
         }
@@ -67,7 +71,11 @@ public class Recovery {
         String why = c.reason().retryable() ? c.detail() + "; gave up after " + attempts + " attempt(s)" : c.detail();
         return switch (policy) {
             case "shutdown-restart" -> shutdown(c, vmi.get(), attempts, why);
-            case "release" -> settle(c, "release", Alert.WARNING, attempts, why);
+            case "release" -> {
+                Alert a = settle(c, "release", Alert.WARNING, attempts, why);
+                bumpFellBack(c.node());
+                yield a;
+            }
             default -> block(c, attempts, why);
         };
     }
@@ -91,7 +99,7 @@ public class Recovery {
 
     private Alert block(RecoveryCase c, int attempts, String why) {
         Alert alert = settle(c, "block", Alert.CRITICAL, attempts, why);
-        api.annotateNode(c.node(), Map.of(Names.EVACUATION, Names.BLOCKED));
+        status.update(c.node(), Names.BLOCKED, s -> s);
         return alert;
     }
 
@@ -124,15 +132,7 @@ public class Recovery {
     }
 
     private void bumpFellBack(String node) {
-        api.node(node).ifPresent(n -> {
-            String json = n.getMetadata().getAnnotations() == null ? null : n.getMetadata().getAnnotations().get(Names.EVACUATION_SUMMARY);
-            EvacuationSummary s = EvacuationSummary.parse(json);
-            if (s != null) {
-                String now = Instant.now().truncatedTo(ChronoUnit.SECONDS).toString();
-                api.annotateNode(node, Map.of(Names.EVACUATION_SUMMARY, new EvacuationSummary(s.total(), s.migrated(),
-                        s.pending(), s.inFlight(), s.failed(), s.fellBack() + 1, s.startedAt(), now).toJson()));
-            }
-        });
+        status.update(node, null, EvacuationSummary::plusFellBack);
     }
 
     private String fallbackOf(VirtualMachineInstance vmi, RecoveryCase c) {
@@ -170,7 +170,19 @@ public class Recovery {
         if (body instanceof TrackedMigration t) {
             return t.sourceNode();
         }
-        return "-";
+        if (body instanceof io.drainpilot.drain.DrainRequest r) {
+            return r.nodeName();
+        }
+        return "(all)";
+    }
+
+    /** The exception in one short line: its type and the start of its message, never a whole object dump. */
+    static String brief(Throwable t) {
+        String msg = t.getMessage() == null ? "" : t.getMessage().lines().findFirst().orElse("");
+        if (msg.length() > 300) {
+            msg = msg.substring(0, 300) + "...";
+        }
+        return t.getClass().getSimpleName() + (msg.isEmpty() ? "" : ": " + msg);
     }
 
     private static int parse(String v) {

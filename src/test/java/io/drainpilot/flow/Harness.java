@@ -1,0 +1,133 @@
+package io.drainpilot.flow;
+
+import io.drainpilot.DrainPilotRuntime;
+import io.drainpilot.Names;
+import io.drainpilot.drain.EvacuationSummary;
+import io.drainpilot.kubevirt.VirtualMachine;
+import io.drainpilot.kubevirt.VirtualMachineInstance;
+import io.drainpilot.kubevirt.VirtualMachineInstanceMigration;
+import io.drainpilot.sim.Scenario;
+import io.drainpilot.sim.SimSettings;
+import io.drainpilot.sim.SimulatedCluster;
+import io.fabric8.kubernetes.api.model.Node;
+import io.fabric8.kubernetes.client.KubernetesClient;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+import static org.awaitility.Awaitility.await;
+
+/**
+ * A simulated cluster plus real DrainPilot processes (the YAML routes from routes/, config/ from disk),
+ * with the few steps scenario tests need. Polling is fast so scenarios take seconds.
+ */
+public final class Harness implements AutoCloseable {
+    public static final Duration PATIENCE = Duration.ofSeconds(60);
+
+    public final SimulatedCluster cluster;
+    /** The test's own view of the cluster (not DrainPilot's client). */
+    public final KubernetesClient kube;
+    private final List<DrainPilotRuntime> processes = new java.util.ArrayList<>();
+    private final List<KubernetesClient> clients = new java.util.ArrayList<>();
+
+    public Harness(Scenario scenario) {
+        cluster = SimulatedCluster.start(scenario, SimSettings.forTests());
+        kube = cluster.newClient();
+    }
+
+    /** Fast polling and short waits; each test may override more. */
+    public static Map<String, String> fastSettings() {
+        Map<String, String> p = new HashMap<>();
+        p.put("drainpilot.poll.period", "200ms");
+        p.put("drainpilot.await.period", "200ms");
+        p.put("drainpilot.poll.initial-delay", "100ms");
+        p.put("drainpilot.recovery.backoff", "500ms");
+        p.put("drainpilot.api.retry.delay", "50");
+        return p;
+    }
+
+    public DrainPilotRuntime startDrainPilot(Map<String, String> overrides) {
+        Map<String, String> all = fastSettings();
+        all.putAll(overrides);
+        KubernetesClient client = cluster.newClient();
+        clients.add(client);
+        DrainPilotRuntime rt = DrainPilotRuntime.create(Path.of("config/application.properties"), all, client).start();
+        processes.add(rt);
+        return rt;
+    }
+
+    public DrainPilotRuntime startDrainPilot() {
+        return startDrainPilot(Map.of());
+    }
+
+    public void annotateNode(String node, String key, String value) {
+        kube.nodes().withName(node).edit(n -> {
+            if (n.getMetadata().getAnnotations() == null) {
+                n.getMetadata().setAnnotations(new HashMap<>());
+            }
+            if (value == null) {
+                n.getMetadata().getAnnotations().remove(key);
+            } else {
+                n.getMetadata().getAnnotations().put(key, value);
+            }
+            return n;
+        });
+    }
+
+    public void requestDrain(String node) {
+        annotateNode(node, Names.DRAIN_REQUESTED, "true");
+    }
+
+    public Node node(String name) {
+        return kube.nodes().withName(name).get();
+    }
+
+    public String evacuation(String node) {
+        Map<String, String> a = node(node).getMetadata().getAnnotations();
+        return a == null ? null : a.get(Names.EVACUATION);
+    }
+
+    public EvacuationSummary summary(String node) {
+        Map<String, String> a = node(node).getMetadata().getAnnotations();
+        return a == null ? null : EvacuationSummary.parse(a.get(Names.EVACUATION_SUMMARY));
+    }
+
+    public void awaitEvacuation(String node, String state) {
+        await().atMost(PATIENCE).pollInterval(Duration.ofMillis(100))
+                .untilAsserted(() -> org.assertj.core.api.Assertions.assertThat(evacuation(node))
+                        .as("drainpilot.io/evacuation on %s (summary %s)", node, summary(node)).isEqualTo(state));
+    }
+
+    public VirtualMachineInstance vmi(String ns, String name) {
+        return kube.resources(VirtualMachineInstance.class).inNamespace(ns).withName(name).get();
+    }
+
+    public VirtualMachine vm(String ns, String name) {
+        return kube.resources(VirtualMachine.class).inNamespace(ns).withName(name).get();
+    }
+
+    public String nodeOf(String ns, String vmi) {
+        VirtualMachineInstance v = vmi(ns, vmi);
+        return v == null ? null : v.nodeName().orElse(null);
+    }
+
+    public List<VirtualMachineInstanceMigration> migrations() {
+        return kube.resources(VirtualMachineInstanceMigration.class).inAnyNamespace().list().getItems();
+    }
+
+    public void stop(DrainPilotRuntime rt) {
+        rt.close();
+        processes.remove(rt);
+    }
+
+    @Override
+    public void close() {
+        processes.forEach(DrainPilotRuntime::close);
+        clients.forEach(KubernetesClient::close);
+        kube.close();
+        cluster.close();
+    }
+}
