@@ -21,7 +21,6 @@ import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -196,20 +195,19 @@ public class NodeEvacuation {
         return new VmWork(node, vmi, VmWork.State.PLANNED, decision, null, fallback, ctx);
     }
 
-    /** Recovery prefers a target that has not already failed this VM in this drain. */
+    /**
+     * Recovery prefers targets that have not failed this VM in this drain; the ones that did come last, still
+     * allowed, because on a small cluster the only compatible node may have failed for a passing reason.
+     */
     private static Decision withoutFailedTargets(Decision decision, VirtualMachineInstance vmi) {
         String failed = vmi.annotation(Bookkeeping.FAILED_TARGETS);
         if (!(decision instanceof Decision.Migrate m) || failed == null || failed.isBlank()) {
             return decision;
         }
         Set<String> failedSet = Set.of(failed.split(","));
-        List<String> fresh = m.rankedTargets().stream().filter(t -> !failedSet.contains(t)).toList();
-        if (!fresh.isEmpty()) {
-            return new Decision.Migrate(fresh, m.cpuMode());
-        }
-        Map<String, String> reasons = new LinkedHashMap<>();
-        m.rankedTargets().forEach(t -> reasons.put(t, "a migration to it already failed in this drain"));
-        return new Decision.NoCompatibleTarget(reasons);
+        List<String> reordered = new ArrayList<>(m.rankedTargets().stream().filter(t -> !failedSet.contains(t)).toList());
+        m.rankedTargets().stream().filter(failedSet::contains).forEach(reordered::add);
+        return new Decision.Migrate(reordered, m.cpuMode());
     }
 
     /** The VM's fallback policy: VMI label, else VM label, else the configured default; bad values reported. */

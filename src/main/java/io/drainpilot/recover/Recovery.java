@@ -94,7 +94,7 @@ public class Recovery {
         ann.put(Bookkeeping.FAILED_TARGETS, failed.isEmpty() ? null : String.join(",", failed));
         api.annotateVmi(c.namespace(), c.vmi(), ann);
         return Alert.of(Alert.WARNING, c.node(), c.namespace(), c.vmi(), c.reason().name(), c.detail(), attempts,
-                "retry in " + settings.retryBackoff.toSeconds() + "s" + (failed.isEmpty() ? "" : ", avoiding " + String.join(", ", failed)));
+                "retry in " + io.drainpilot.config.Durations.format(settings.retryBackoff) + (failed.isEmpty() ? "" : ", avoiding " + String.join(", ", failed)));
     }
 
     private Alert block(RecoveryCase c, int attempts, String why) {

@@ -81,6 +81,53 @@ public final class Harness implements AutoCloseable {
         annotateNode(node, Names.DRAIN_REQUESTED, "true");
     }
 
+    /** What Rancher does before draining a node of a Harvester upgrade: cordon, then ask the pre-drain hooks. */
+    public void rancherPreDrain(String node, String drainOptionsJson) {
+        kube.nodes().withName(node).edit(n -> {
+            n.getSpec().setUnschedulable(true);
+            return n;
+        });
+        kube.secrets().inNamespace(Names.RANCHER_PLAN_NAMESPACE).withName(planSecret(node)).edit(s -> {
+            if (s.getMetadata().getAnnotations() == null) {
+                s.getMetadata().setAnnotations(new HashMap<>());
+            }
+            s.getMetadata().getAnnotations().put(Names.RANCHER_PRE_DRAIN, drainOptionsJson);
+            return s;
+        });
+    }
+
+    /** What Rancher does once the node is upgraded: clear the pre-drain request and the hooks, uncordon. */
+    public void rancherFinish(String node) {
+        kube.secrets().inNamespace(Names.RANCHER_PLAN_NAMESPACE).withName(planSecret(node)).edit(s -> {
+            s.getMetadata().getAnnotations().remove(Names.RANCHER_PRE_DRAIN);
+            s.getMetadata().getAnnotations().remove(Names.PRE_HOOK);
+            return s;
+        });
+        kube.nodes().withName(node).edit(n -> {
+            n.getSpec().setUnschedulable(false);
+            return n;
+        });
+    }
+
+    public String preHook(String node) {
+        Map<String, String> a = kube.secrets().inNamespace(Names.RANCHER_PLAN_NAMESPACE).withName(planSecret(node)).get()
+                .getMetadata().getAnnotations();
+        return a == null ? null : a.get(Names.PRE_HOOK);
+    }
+
+    private String planSecret(String node) {
+        String machine = node(node).getMetadata().getAnnotations().get(Names.CAPI_MACHINE_ANNOTATION);
+        return kube.secrets().inNamespace(Names.RANCHER_PLAN_NAMESPACE).withLabel(Names.RANCHER_MACHINE_NAME_LABEL, machine)
+                .list().getItems().get(0).getMetadata().getName();
+    }
+
+    /** Migrations created per VMI, from the simulator's record: more than one in flight at a time would be a bug. */
+    public Map<String, Long> migrationsCreatedPerVmi() {
+        Map<String, Long> out = new java.util.TreeMap<>();
+        cluster.record().migrationsCreated().forEach(c -> out.merge(c.namespace() + "/" + c.vmiName(), 1L, Long::sum));
+        return out;
+    }
+
     public Node node(String name) {
         return kube.nodes().withName(name).get();
     }
