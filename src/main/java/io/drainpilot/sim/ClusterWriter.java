@@ -24,10 +24,6 @@ final class ClusterWriter {
         this.client = client;
     }
 
-    KubernetesClient client() {
-        return client;
-    }
-
     /** Changes a VMI (spec, labels or status: VMIs have no status subresource). Empty when it is gone. */
     Optional<VirtualMachineInstance> updateVmi(String namespace, String name, Consumer<VirtualMachineInstance> change) {
         for (int attempt = 1; ; attempt++) {

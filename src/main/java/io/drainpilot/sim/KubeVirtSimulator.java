@@ -46,7 +46,8 @@ public final class KubeVirtSimulator {
         if (loop == null) {
             return;
         }
-        loop.shutdownNow();
+        // let a running tick finish: interrupting it would only produce spurious client errors
+        loop.shutdown();
         try {
             loop.awaitTermination(5, TimeUnit.SECONDS);
         } catch (InterruptedException e) {

@@ -194,10 +194,10 @@ final class MigrationController {
             state.completed = true;
             state.failed = false;
         });
-        transition(run, MigrationPhase.SUCCEEDED, s -> s.migrationState = stateRef(run, null));
-        writer.event(vmi, "Normal", "SuccessfulMigration", "Source node reported migration succeeded");
         record.outcome(new SimRecord.MigrationOutcome(run.namespace, run.name, run.vmiName, run.source, run.target,
                 SimRecord.Result.SUCCEEDED, Duration.between(run.seenAt, Instant.now()), null));
+        transition(run, MigrationPhase.SUCCEEDED, s -> s.migrationState = stateRef(run, null));
+        writer.event(vmi, "Normal", "SuccessfulMigration", "Source node reported migration succeeded");
         LOG.info("migration {}/{} of {} succeeded: {} -> {}", run.namespace, run.name, run.vmiName, run.source, run.target);
     }
 
@@ -211,11 +211,11 @@ final class MigrationController {
                 state.failureReason = reason;
             });
         }
+        record.outcome(new SimRecord.MigrationOutcome(run.namespace, run.name, run.vmiName, run.source, run.target,
+                SimRecord.Result.FAILED, Duration.between(run.seenAt, Instant.now()), reason));
         transition(run, MigrationPhase.FAILED, s -> s.migrationState = stateRef(run, reason));
         view.vmi(run.namespace, run.vmiName).ifPresent(vmi ->
                 writer.event(vmi, "Warning", "FailedMigration", "Migration failed: " + reason));
-        record.outcome(new SimRecord.MigrationOutcome(run.namespace, run.name, run.vmiName, run.source, run.target,
-                SimRecord.Result.FAILED, Duration.between(run.seenAt, Instant.now()), reason));
         LOG.info("migration {}/{} of {} failed: {}", run.namespace, run.name, run.vmiName, reason);
     }
 
@@ -240,8 +240,11 @@ final class MigrationController {
 
     private void transition(MigrationRun run, MigrationPhase phase,
                             Consumer<VirtualMachineInstanceMigration.Status> alsoChange) {
-        String at = Timestamps.now();
-        Optional<VirtualMachineInstanceMigration> written = writer.updateMigrationStatus(run.namespace, run.name, s -> {
+        Instant now = Instant.now();
+        String at = Timestamps.of(now);
+        // recorded before the write, so whoever sees the new phase through the API finds it in the record too
+        record.phaseTransition(new SimRecord.PhaseTransition(run.namespace, run.name, run.vmiName, phase, now));
+        writer.updateMigrationStatus(run.namespace, run.name, s -> {
             s.phase = phase.wire();
             if (s.phaseTransitionTimestamps == null) {
                 s.phaseTransitionTimestamps = new ArrayList<>();
@@ -252,13 +255,9 @@ final class MigrationController {
             s.phaseTransitionTimestamps.add(t);
             alsoChange.accept(s);
         });
-        // a VMIM deleted meanwhile is cancelled on the next tick
-        if (written.isPresent()) {
-            run.phase = phase;
-            run.phaseSince = Instant.now();
-            record.phaseTransition(new SimRecord.PhaseTransition(run.namespace, run.name, run.vmiName, phase,
-                    run.phaseSince));
-        }
+        // if the VMIM was deleted meanwhile, the next tick cancels it (unless it just became final)
+        run.phase = phase;
+        run.phaseSince = now;
     }
 
     private boolean mayStart(String source, ClusterView view) {

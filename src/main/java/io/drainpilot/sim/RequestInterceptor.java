@@ -7,7 +7,8 @@ import java.util.Optional;
 
 /**
  * Sees every API request before the simulated API server handles it; answering one replaces the normal
- * handling. The hook for fault injection (errors, latency, dropped watches).
+ * handling. The hook for fault injection (errors, latency, dropped watches). The simulator's own requests
+ * pass through too; they carry the User-Agent {@link SimDispatcher#SIM_USER_AGENT}.
  */
 @FunctionalInterface
 public interface RequestInterceptor {

@@ -29,7 +29,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
  */
 public final class SimDispatcher extends Dispatcher {
     /** User-Agent of the simulator's own client; its requests are not counted as the system under test's. */
-    static final String SIM_USER_AGENT = "drainpilot-sim";
+    public static final String SIM_USER_AGENT = "drainpilot-sim";
 
     private static final String KUBEVIRT_API = "/apis/kubevirt.io/v1/namespaces/";
 

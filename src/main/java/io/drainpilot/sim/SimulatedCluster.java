@@ -40,7 +40,13 @@ public final class SimulatedCluster implements AutoCloseable {
         this.server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(), dispatcher, false);
         server.init();
         this.simulatorClient = client(SimDispatcher.SIM_USER_AGENT);
-        new ScenarioWriter(simulatorClient).write(scenario);
+        try {
+            new ScenarioWriter(simulatorClient).write(scenario);
+        } catch (RuntimeException e) {
+            simulatorClient.close();
+            server.destroy();
+            throw e;
+        }
         this.simulator = new KubeVirtSimulator(simulatorClient, settings, record);
         LOG.info("simulated cluster at {}: {} nodes, {} VMs, KubeVirt {}", masterUrl(), scenario.nodes().size(),
                 scenario.vms().size(), scenario.kubeVirtVersion());

@@ -48,6 +48,7 @@ final class VmController {
     }
 
     private void start(VirtualMachine vm, ClusterView view, NodeCapacity capacity) {
+        // the VMI-to-be, node still unknown: its spec decides the launcher pod's selector
         VirtualMachineInstance probe = VmiFactory.runningVmi(vm, "");
         Map<String, String> selector = scheduler.startSelector(probe);
         boolean hostModel = KubeVirtNames.CPU_HOST_MODEL.equals(TargetScheduler.cpuModel(probe));

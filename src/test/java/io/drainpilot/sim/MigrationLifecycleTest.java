@@ -114,5 +114,21 @@ class MigrationLifecycleTest {
 
         assertThat(cluster.record().outcomes()).extracting(SimRecord.MigrationOutcome::failureReason)
                 .containsExactly("migration timed out", "migration timed out");
+
+        cluster.simulator().clearFaultsOf("default", "app-host-model");
+        migrate(client, "default", "m3", "app-host-model");
+        awaitPhase(client, "default", "m3", MigrationPhase.SUCCEEDED);
+    }
+
+    @Test
+    void deletingTheVmiDuringAMigrationFailsIt() {
+        cluster.simulator().stallMigrationsOf("default", "app-host-model");
+        migrate(client, "default", "m1", "app-host-model");
+        awaitPhase(client, "default", "m1", MigrationPhase.RUNNING);
+
+        client.resource(vmi(client, "default", "app-host-model")).delete();
+
+        VirtualMachineInstanceMigration failed = awaitPhase(client, "default", "m1", MigrationPhase.FAILED);
+        assertThat(failed.getStatus().migrationState.failureReason).contains("is not running anymore");
     }
 }

@@ -1,0 +1,59 @@
+package io.drainpilot.sim;
+
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.mockwebserver.http.MockResponse;
+import org.junit.jupiter.api.Test;
+
+import java.util.Optional;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class SimDispatcherTest {
+
+    @Test
+    void countsTheCallersRequestsByMethodAndKindButNotTheSimulators() {
+        try (SimulatedCluster cluster = SimulatedCluster.start(Scenarios.harvesterTwoNode(), SimSettings.forTests());
+             KubernetesClient client = cluster.newClient()) {
+            client.nodes().list();
+            client.nodes().withName("node-1").get();
+            SimTestSupport.migrate(client, "default", "m1", "app-host-model");
+
+            assertThat(cluster.record().requestCounts())
+                    .containsEntry("GET nodes", 2L)
+                    .containsEntry("POST virtualmachineinstancemigrations", 1L)
+                    .hasSize(2);
+            assertThat(cluster.record().totalRequests()).isEqualTo(3);
+        }
+    }
+
+    @Test
+    void anInterceptorCanAnswerInsteadOfTheServer() {
+        try (SimulatedCluster cluster = SimulatedCluster.start(Scenarios.harvesterTwoNode(), SimSettings.forTests());
+             KubernetesClient client = cluster.newClient()) {
+            RequestInterceptor unavailable = request -> request.getPath().startsWith("/api/v1/nodes")
+                    ? Optional.of(StatusResponses.failure(503, "ServiceUnavailable", "etcd is down"))
+                    : Optional.<MockResponse>empty();
+            cluster.dispatcher().addInterceptor(unavailable);
+
+            assertThatThrownBy(() -> client.nodes().list())
+                    .isInstanceOfSatisfying(KubernetesClientException.class, e -> assertThat(e.getCode()).isEqualTo(503));
+
+            cluster.dispatcher().removeInterceptor(unavailable);
+            assertThat(client.nodes().list().getItems()).hasSize(2);
+        }
+    }
+
+    @Test
+    void apiPathsAreTakenApart() {
+        ApiPath vmStop = ApiPath.parse("/apis/subresources.kubevirt.io/v1/namespaces/ns/virtualmachines/vm/stop");
+        assertThat(vmStop.group()).isEqualTo("subresources.kubevirt.io");
+        assertThat(vmStop.namespace()).isEqualTo("ns");
+        assertThat(vmStop.kind()).isEqualTo("virtualmachines/stop");
+        assertThat(ApiPath.parse("/api/v1/namespaces/default").kind()).isEqualTo("namespaces");
+        ApiPath watch = ApiPath.parse("/api/v1/nodes?labelSelector=a%3Db&watch=true");
+        assertThat(watch.isWatch()).isTrue();
+        assertThat(watch.query()).containsEntry("labelSelector", "a=b");
+    }
+}
