@@ -25,6 +25,7 @@ import java.util.List;
  * {@link Scenario}, with a {@link KubeVirtSimulator} acting as KubeVirt's controllers.
  */
 public final class SimulatedCluster implements AutoCloseable {
+    private static final java.util.logging.Logger QUIET_MOCK_SERVER = java.util.logging.Logger.getLogger("io.fabric8.mockwebserver");
     private static final Logger LOG = LoggerFactory.getLogger(SimulatedCluster.class);
 
     private final KubernetesMockServer server;
@@ -37,6 +38,8 @@ public final class SimulatedCluster implements AutoCloseable {
         this.record = new SimRecord();
         this.dispatcher = new SimDispatcher(new KubernetesCrudDispatcher(customResources()), record,
                 scenario.kubeVirtVersion());
+        // the mock server logs every request through java.util.logging; only its warnings matter here
+        QUIET_MOCK_SERVER.setLevel(java.util.logging.Level.WARNING);
         this.server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(), dispatcher, false);
         server.init();
         this.simulatorClient = client(SimDispatcher.SIM_USER_AGENT);
