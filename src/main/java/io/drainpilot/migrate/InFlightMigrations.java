@@ -20,9 +20,25 @@ public final class InFlightMigrations {
 
     public static InFlightMigrations of(List<VirtualMachineInstanceMigration> all) {
         InFlightMigrations f = new InFlightMigrations();
-        all.stream().filter(m -> !m.phase().isFinal() && m.getMetadata().getDeletionTimestamp() == null)
-                .forEach(m -> f.add(m, sourceOf(m).orElse(null), targetOf(m).orElse(null)));
+        for (VirtualMachineInstanceMigration m : all) {
+            if (m.getMetadata().getDeletionTimestamp() != null) {
+                continue;
+            }
+            if (!m.phase().isFinal()) {
+                f.add(m, sourceOf(m).orElse(null), targetOf(m).orElse(null));
+            } else if (oursAndUnrecorded(m)) {
+                // ended, but the await stage has not acted on it yet: the VM is not free to plan again
+                f.byVmi.put(key(m.getMetadata().getNamespace(), m.vmiName()), m);
+            }
+        }
         return f;
+    }
+
+    private static boolean oursAndUnrecorded(VirtualMachineInstanceMigration m) {
+        Map<String, String> labels = m.getMetadata().getLabels();
+        Map<String, String> ann = m.getMetadata().getAnnotations();
+        return labels != null && Names.MANAGED_BY_VALUE.equals(labels.get(Names.MANAGED_BY))
+                && (ann == null || !ann.containsKey(io.drainpilot.Bookkeeping.RECORDED));
     }
 
     /** Counts a migration we just created, so one scan's later decisions see it. */

@@ -95,6 +95,9 @@ public class MigrationTracker {
         }
         Optional<String> overdue = overdue(m, phase, vmi.get());
         if (overdue.isPresent()) {
+            // hold the VM first: once the migration is deleted nothing else says a decision is pending
+            api.annotateVmi(ns, m.vmiName(), Map.of(Bookkeeping.RETRY_AFTER,
+                    clock.instant().plus(settings.retryBackoff).truncatedTo(ChronoUnit.SECONDS).toString()));
             api.deleteMigration(ns, m.getMetadata().getName()); // deleting a VMIM is how KubeVirt cancels it
             return Optional.of(tracked(m, source, target, TrackedMigration.TIMED_OUT, overdue.get(), null));
         }
@@ -133,9 +136,11 @@ public class MigrationTracker {
                 t.duration() == null ? "?" : t.duration().toSeconds());
     }
 
-    /** Marks a failed or expired migration as recorded and raises it for the dead-letter channel. */
+    /**
+     * Raises a failed or expired migration for the dead-letter channel. Recovery marks it recorded once it has
+     * decided, so until then the VM counts as in flight and no scan plans it again.
+     */
     public void fail(TrackedMigration t) {
-        markRecorded(t);
         touchedNodes.add(t.sourceNode());
         throw new MigrationProblem(t.recoveryCase());
     }
@@ -161,10 +166,15 @@ public class MigrationTracker {
     }
 
     private void markRecorded(TrackedMigration t) {
+        markRecorded(api, t.namespace(), t.name(), t.result());
+    }
+
+    /** Marks a migration of ours as counted and acted on; a deleted (cancelled) one has nothing left to mark. */
+    public static void markRecorded(ClusterApi api, String namespace, String name, String result) {
         try {
-            api.annotateMigration(t.namespace(), t.name(), Map.of(Bookkeeping.RECORDED, t.result()));
+            api.annotateMigration(namespace, name, Map.of(Bookkeeping.RECORDED, result));
         } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
-            if (e.getCode() != 404) { // a cancelled (deleted) migration has nothing left to mark
+            if (e.getCode() != 404) {
                 throw e;
             }
         }

@@ -21,6 +21,6 @@ public record TrackedMigration(String namespace, String name, String vmi, String
     public RecoveryCase recoveryCase() {
         RecoveryCase.Reason reason = TIMED_OUT.equals(result) ? RecoveryCase.Reason.MigrationTimedOut
                 : RecoveryCase.Reason.MigrationFailed;
-        return new RecoveryCase(sourceNode, namespace, vmi, reason, detail, targetNode);
+        return new RecoveryCase(sourceNode, namespace, vmi, reason, detail, targetNode, name);
     }
 }

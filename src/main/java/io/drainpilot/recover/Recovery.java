@@ -10,6 +10,7 @@ import io.drainpilot.drain.VmWork;
 import io.drainpilot.kubevirt.ClusterApi;
 import io.drainpilot.kubevirt.VirtualMachine;
 import io.drainpilot.kubevirt.VirtualMachineInstance;
+import io.drainpilot.migrate.MigrationTracker;
 import io.drainpilot.migrate.TrackedMigration;
 import org.apache.camel.Exchange;
 import org.slf4j.Logger;
@@ -59,6 +60,14 @@ public class Recovery {
     }
 
     public Alert recover(RecoveryCase c) {
+        Alert alert = decide(c);
+        if (c.migration() != null) {
+            MigrationTracker.markRecorded(api, c.namespace(), c.migration(), c.reason().name());
+        }
+        return alert;
+    }
+
+    private Alert decide(RecoveryCase c) {
         Optional<VirtualMachineInstance> vmi = api.vmi(c.namespace(), c.vmi());
         if (vmi.isEmpty()) {
             return Alert.of(Alert.INFO, c.node(), c.namespace(), c.vmi(), c.reason().name(), "the VMI no longer exists", 0, "none");

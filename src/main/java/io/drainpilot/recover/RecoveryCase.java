@@ -5,9 +5,14 @@ package io.drainpilot.recover;
  *
  * @param reason       NotMigratable, NoCompatibleTarget, NoSafeTarget, MigrationFailed or MigrationTimedOut
  * @param failedTarget the node a failed migration was heading to, if known
+ * @param migration    the failed migration's name, marked as handled once recovery has decided; null otherwise
  */
 public record RecoveryCase(String node, String namespace, String vmi, Reason reason, String detail,
-        String failedTarget) {
+        String failedTarget, String migration) {
+
+    public RecoveryCase(String node, String namespace, String vmi, Reason reason, String detail, String failedTarget) {
+        this(node, namespace, vmi, reason, detail, failedTarget, null);
+    }
 
     public enum Reason {
         NotMigratable(false), NoCompatibleTarget(false), NoSafeTarget(false),
