@@ -4,6 +4,8 @@ import io.drainpilot.Bookkeeping;
 import io.drainpilot.Names;
 import io.drainpilot.alert.ProblemReporter;
 import io.drainpilot.config.Settings;
+import io.drainpilot.cpu.CpuLabels;
+import io.drainpilot.cpu.CpuRequirement;
 import io.drainpilot.kubevirt.ClusterApi;
 import io.drainpilot.kubevirt.VirtualMachine;
 import io.drainpilot.kubevirt.VirtualMachineInstance;
@@ -67,6 +69,12 @@ public class NodeEvacuation {
         }
         if (Names.COMPLETED.equals(state) && (request.rancherHook() == null || request.rancherHook().released())) {
             return new NodePlan(request, Names.COMPLETED, List.of());
+        }
+        if (settings.dryRun) {
+            // plan only: report what would happen, start nothing, write nothing
+            NodePlan plan = new NodePlan(request, "dry run", sortVmis(request));
+            logIfChanged(plan);
+            return new NodePlan(request, plan.state(), List.of());
         }
         if (state == null || Names.CANCELLED.equals(state) || Names.COMPLETED.equals(state)) {
             startDrain(request);
@@ -146,6 +154,8 @@ public class NodeEvacuation {
         vmis.sort(VmiOrder.parse(settings.vmOrder).comparator());
         PlanInputs inputs = new PlanInputs(ctx.drainingNodes(), ctx.freeMemory(), ctx.upgradedNodes(),
                 settings.respectEvictionStrategyNone);
+        // odd node-labeller labels would make a target look wrong: say so once, plan with what is readable
+        ctx.nodes().forEach(n -> CpuLabels.of(n).problems().forEach(p -> problems.report(n, p)));
 
         List<VmWork> out = new ArrayList<>();
         for (VirtualMachineInstance vmi : vmis) {
@@ -180,7 +190,7 @@ public class NodeEvacuation {
             VirtualMachineInstanceMigration m = inFlight.get();
             boolean ours = Names.MANAGED_BY_VALUE.equals(label(m, Names.MANAGED_BY));
             return new VmWork(node, vmi, VmWork.State.IN_FLIGHT, null, (ours ? "" : "adopted ") + "migration "
-                    + m.getMetadata().getName() + " " + (m.phase().wire().isEmpty() ? "created" : m.phase().wire()), fallback, ctx);
+                    + m.getMetadata().getName(), fallback, ctx);
         }
         String settled = vmi.annotation(Bookkeeping.SETTLED);
         if (settled != null && !(Names.BLOCKED.equalsIgnoreCase(settled) && !"block".equals(fallback))) {
@@ -189,6 +199,10 @@ public class NodeEvacuation {
         String retryAfter = vmi.annotation(Bookkeeping.RETRY_AFTER);
         if (retryAfter != null && parseInstant(retryAfter).map(t -> t.isAfter(Instant.now())).orElse(false)) {
             return new VmWork(node, vmi, VmWork.State.WAITING, null, "retry after " + retryAfter, fallback, ctx);
+        }
+        if (CpuRequirement.of(vmi).noCpuSection()) {
+            problems.report(vmi, "has no spec.domain.cpu.model: planned as KubeVirt's default, host-model, which"
+                    + " can only move to nodes of the same CPU generation; set a named model to move freely");
         }
         Decision decision = PLANNER.plan(vmi, source, ctx.nodes(), inputs);
         decision = withoutFailedTargets(decision, vmi);

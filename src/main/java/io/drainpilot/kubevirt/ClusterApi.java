@@ -67,10 +67,6 @@ public class ClusterApi {
         return dryRun;
     }
 
-    public KubernetesClient client() {
-        return client;
-    }
-
     // ---- nodes
 
     @ApiCall(group = "", resource = "nodes", verbs = "list")

@@ -148,6 +148,16 @@ public final class Harness implements AutoCloseable {
                         .as("drainpilot.io/evacuation on %s (summary %s)", node, summary(node)).isEqualTo(state));
     }
 
+    /** Waits until DrainPilot has listed the nodes {@code scans} more times: that many scans have run. */
+    public void awaitScans(int scans) {
+        long before = nodeLists();
+        await().atMost(PATIENCE).until(() -> nodeLists() >= before + scans);
+    }
+
+    private long nodeLists() {
+        return cluster.record().requestCounts().getOrDefault("GET nodes", 0L);
+    }
+
     public VirtualMachineInstance vmi(String ns, String name) {
         return kube.resources(VirtualMachineInstance.class).inNamespace(ns).withName(name).get();
     }
