@@ -7,7 +7,8 @@ import java.time.temporal.ChronoUnit;
  * One recovery outcome, told to people: what happened to which VM on which node, and what DrainPilot did.
  *
  * @param severity info, warning or critical
- * @param action   what DrainPilot did: retry, shutdown-restart, block, release, restarted, ...
+ * @param action   what DrainPilot did, one word: retry, shutdown-restart, block, release, restarted,
+ *                 restart-skipped, retry-next-scan or none
  */
 public record Alert(String severity, String node, String namespace, String vm, String reason, String detail,
         int attempts, String action, String at) {

@@ -16,13 +16,23 @@ public class AlertEvents {
         this.enabled = enabled;
     }
 
+    /** {@code shutdown-restart} -> {@code DrainPilotShutdownRestart}: Event reasons are CamelCase words. */
+    static String eventReason(String action) {
+        StringBuilder sb = new StringBuilder("DrainPilot");
+        for (String part : action.split("[^A-Za-z0-9]+")) {
+            if (!part.isEmpty()) {
+                sb.append(Character.toUpperCase(part.charAt(0))).append(part.substring(1));
+            }
+        }
+        return sb.toString();
+    }
+
     public void send(Alert alert) {
         if (!enabled) {
             return;
         }
         String type = Alert.INFO.equals(alert.severity()) ? "Normal" : "Warning";
-        String reason = "DrainPilot" + Character.toUpperCase(alert.action().charAt(0)) + alert.action().substring(1)
-                .replaceAll("[^A-Za-z0-9]", "");
+        String reason = eventReason(alert.action());
         try {
             if (alert.vm() != null) {
                 api.vmi(alert.namespace(), alert.vm()).ifPresentOrElse(v -> api.event(v, type, reason, alert.summary()),

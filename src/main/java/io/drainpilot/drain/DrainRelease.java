@@ -25,7 +25,7 @@ public class DrainRelease {
         this.status = status;
     }
 
-    public void release(DrainRequest request) {
+    public void release(DrainRequest request, int vmsOnNode) {
         String node = request.nodeName();
         DrainRequest.RancherHook hook = request.rancherHook();
         if (hook != null && !hook.released()) {
@@ -34,7 +34,7 @@ public class DrainRelease {
                     hook.secretName(), settings.rancherHookAnnotation);
         }
         EvacuationSummary[] last = new EvacuationSummary[1];
-        status.update(node, Names.COMPLETED, s -> last[0] = s.withCounts(0, 0, 0));
+        status.update(node, Names.COMPLETED, s -> last[0] = s.withCounts(0, 0, 0, vmsOnNode));
         LOG.info("Node {}: evacuation completed: {} migrated, {} fell back, {} in total", node, last[0].migrated(),
                 last[0].fellBack(), last[0].total());
     }

@@ -33,18 +33,22 @@ public record EvacuationSummary(int total, int migrated, int pending, int inFlig
 
     /** One more VM migrated off the node; it is no longer in flight. */
     public EvacuationSummary plusMigrated() {
-        return new EvacuationSummary(total, migrated + 1, pending, Math.max(0, inFlight - 1), failed, fellBack,
-                startedAt, updatedAt).grown();
+        return new EvacuationSummary(Math.max(total, migrated + 1), migrated + 1, pending, Math.max(0, inFlight - 1),
+                failed, fellBack, startedAt, updatedAt);
     }
 
     /** One more VM handled by its fallback policy (it may have left the node, so the scan cannot count it). */
     public EvacuationSummary plusFellBack() {
-        return new EvacuationSummary(total, migrated, pending, inFlight, failed, fellBack + 1, startedAt, updatedAt).grown();
+        return new EvacuationSummary(total, migrated, pending, inFlight, failed, fellBack + 1, startedAt, updatedAt);
     }
 
-    /** What a scan sees on the node now; migrated and fallen-back VMs are counted as they happen. */
-    public EvacuationSummary withCounts(int pending, int inFlight, int failed) {
-        return new EvacuationSummary(total, migrated, pending, inFlight, failed, fellBack, startedAt, updatedAt).grown();
+    /**
+     * What a scan sees on the node now. Migrations and fallbacks are counted as they happen; the total is every
+     * VM the drain has had to deal with: those still on the node plus those migrated off it, and it never shrinks.
+     */
+    public EvacuationSummary withCounts(int pending, int inFlight, int failed, int onNode) {
+        return new EvacuationSummary(Math.max(total, onNode + migrated), migrated, pending, inFlight, failed, fellBack,
+                startedAt, updatedAt);
     }
 
     public EvacuationSummary at(String now) {
@@ -56,11 +60,6 @@ public record EvacuationSummary(int total, int migrated, int pending, int inFlig
                 && failed == o.failed && fellBack == o.fellBack;
     }
 
-    /** Total never shrinks, and covers every VM counted in any column. */
-    private EvacuationSummary grown() {
-        int t = Math.max(total, migrated + pending + inFlight + failed + fellBack);
-        return new EvacuationSummary(t, migrated, pending, inFlight, failed, fellBack, startedAt, updatedAt);
-    }
 
     public String toJson() {
         try {

@@ -119,7 +119,7 @@ public class NodeEvacuation {
         if (!Names.CANCELLED.equals(state) || deleted > 0) {
             LOG.info("Node {}: evacuation cancelled ({} annotation); {} migration(s) of ours stopped, none will start",
                     name, Names.CANCEL, deleted);
-            status.update(name, Names.CANCELLED, s -> s.withCounts(0, 0, s.failed()));
+            status.update(name, Names.CANCELLED, s -> s.withCounts(0, 0, s.failed(), 0));
         }
         return new NodePlan(request, Names.CANCELLED, List.of());
     }
@@ -252,11 +252,12 @@ public class NodeEvacuation {
         int blocked = (int) plan.vms().stream().filter(NodeEvacuation::settledBlocked).count();
         int pending = (int) (byState.getOrDefault(VmWork.State.PLANNED, 0L) + byState.getOrDefault(VmWork.State.WAITING, 0L));
         int inFlight = byState.getOrDefault(VmWork.State.IN_FLIGHT, 0L).intValue();
+        int onNode = (int) plan.vms().stream().filter(v -> v.state() != VmWork.State.SKIPPED).count();
         if (pending == 0 && inFlight == 0 && !Names.BLOCKED.equals(plan.state()) && !unrecorded(plan)) {
-            release.release(plan.request());
+            release.release(plan.request(), onNode);
             return;
         }
-        status.update(plan.node(), plan.state(), s -> s.withCounts(pending, inFlight, blocked));
+        status.update(plan.node(), plan.state(), s -> s.withCounts(pending, inFlight, blocked, onNode));
     }
 
     /** A migration of ours that ended but is not counted yet: release after it is, so the summary is final. */

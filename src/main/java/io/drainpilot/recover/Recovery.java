@@ -102,8 +102,9 @@ public class Recovery {
         ann.put(Bookkeeping.RETRY_AFTER, clock.instant().plus(settings.retryBackoff).truncatedTo(ChronoUnit.SECONDS).toString());
         ann.put(Bookkeeping.FAILED_TARGETS, failed.isEmpty() ? null : String.join(",", failed));
         api.annotateVmi(c.namespace(), c.vmi(), ann);
-        return Alert.of(Alert.WARNING, c.node(), c.namespace(), c.vmi(), c.reason().name(), c.detail(), attempts,
-                "retry in " + io.drainpilot.config.Durations.format(settings.retryBackoff) + (failed.isEmpty() ? "" : ", avoiding " + String.join(", ", failed)));
+        return Alert.of(Alert.WARNING, c.node(), c.namespace(), c.vmi(), c.reason().name(), c.detail() + "; next attempt in "
+                + io.drainpilot.config.Durations.format(settings.retryBackoff)
+                + (failed.isEmpty() ? "" : ", preferring nodes other than " + String.join(", ", failed)), attempts, "retry");
     }
 
     private Alert block(RecoveryCase c, int attempts, String why) {

@@ -48,7 +48,8 @@ public class Restarter {
             if (!VirtualMachine.HALTED.equals(vm.runStrategy())) {
                 api.updateVm(ns, name, null, clear);
                 alerts.add(Alert.of(Alert.WARNING, node, ns, name, "RestartSkipped",
-                        "runStrategy was changed to " + vm.runStrategy() + " after DrainPilot stopped it", 0, "none"));
+                        "runStrategy was changed to " + vm.runStrategy() + " after DrainPilot stopped it; left as it is", 0,
+                        "restart-skipped"));
                 continue;
             }
             String restore = ann.getOrDefault(Bookkeeping.STOPPED_RUN_STRATEGY, VirtualMachine.ALWAYS);

@@ -30,6 +30,30 @@ public final class Scenarios {
                 .build();
     }
 
+    /**
+     * The demo's cluster: {@link #harvesterThreeNode()} plus a VM pinned by nodeSelector to the only node with local
+     * NVMe (so it has no compatible target), with fallbacks chosen so the drain can finish: the disk-bound VM falls
+     * back to shutdown-restart, the pinned one to release.
+     */
+    public static Scenario harvesterDemo() {
+        return Scenario.builder()
+                .kubeVirt(Scenario.HARVESTER_NAMESPACE, "v1.6.0")
+                .harvesterUpgrade(UPGRADE)
+                .node(Scenario.node("node-1", CpuProfile.SKYLAKE).memory("32Gi").machine("custom-4d1c2f0a9b3e")
+                        .label("disktype", "nvme"))
+                .node(Scenario.node("node-2", CpuProfile.SKYLAKE).memory("32Gi").machine("custom-7e5a8b1c6d2f"))
+                .node(Scenario.node("node-3", CpuProfile.EPYC).memory("32Gi").machine("custom-9f3b6c2d8e1a"))
+                .vm(upgradeRepo("node-1"))
+                .vm(Scenario.vm("default", "web-passthrough").on("node-1").hostPassthrough().memory("2Gi"))
+                .vm(Scenario.vm("default", "db-named").on("node-1").namedModel("Haswell-noTSX", "avx2").memory("4Gi"))
+                .vm(Scenario.vm("default", "app-host-model").on("node-1").hostModel().memory("1Gi"))
+                .vm(Scenario.vm("default", "legacy-local-disk").on("node-1").memory("2Gi").hostModel()
+                        .notLiveMigratable("DisksNotLiveMigratable").label(Names.FALLBACK, "shutdown-restart"))
+                .vm(Scenario.vm("default", "nvme-cache").on("node-1").hostModel().memory("1Gi")
+                        .nodeSelector("disktype", "nvme").label(Names.FALLBACK, "release"))
+                .build();
+    }
+
     /** Two identical Skylake nodes on Harvester v1.4.2 (KubeVirt v1.3.1: no addedNodeSelector). */
     public static Scenario harvesterTwoNode() {
         return Scenario.builder()
