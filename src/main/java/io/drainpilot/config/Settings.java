@@ -59,6 +59,22 @@ public final class Settings {
     public final int webhookRetries;
     public final boolean events;
 
+    /** Every key this class reads; the others in the drainpilot.* space are Camel route placeholders. */
+    public static final Set<String> KNOWN_KEYS;
+
+    static {
+        Set<String> keys = new java.util.TreeSet<>();
+        new Settings(key -> {
+            keys.add(key);
+            return null;
+        });
+        // read by the YAML routes directly (placeholders), validated by their type there
+        keys.addAll(Set.of("drainpilot.poll.initial-delay", "drainpilot.api.retry.max-redeliveries",
+                "drainpilot.api.retry.delay", "drainpilot.api.retry.max-delay", "drainpilot.leader.enabled",
+                "drainpilot.leader.group", "drainpilot.leader.endpoint-prefix"));
+        KNOWN_KEYS = java.util.Collections.unmodifiableSet(keys);
+    }
+
     private final List<String> problems = new ArrayList<>();
     private final Function<String, String> source;
 

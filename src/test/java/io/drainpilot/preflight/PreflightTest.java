@@ -1,0 +1,83 @@
+package io.drainpilot.preflight;
+
+import io.drainpilot.config.Settings;
+import io.drainpilot.kubevirt.ClusterApi;
+import io.drainpilot.sim.Scenarios;
+import io.drainpilot.sim.SimSettings;
+import io.drainpilot.sim.SimulatedCluster;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.Optional;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class PreflightTest {
+    private static SimulatedCluster cluster;
+    private static KubernetesClient client;
+
+    @BeforeAll
+    static void cluster() {
+        cluster = SimulatedCluster.start(Scenarios.harvesterDemo(), SimSettings.forTests());
+        client = cluster.newClient();
+    }
+
+    @AfterAll
+    static void stop() {
+        client.close();
+        cluster.close();
+    }
+
+    private String report(Optional<String> node, int expectedExit) {
+        ByteArrayOutputStream buffer = new ByteArrayOutputStream();
+        long writesBefore = writes();
+        int exit = Preflight.report(new ClusterApi(client, true), Settings.defaults(), node,
+                new PrintStream(buffer, true, StandardCharsets.UTF_8));
+        String out = buffer.toString(StandardCharsets.UTF_8);
+        assertThat(exit).as(out).isEqualTo(expectedExit);
+        assertThat(writes()).as("preflight is read-only").isEqualTo(writesBefore);
+        return out;
+    }
+
+    @Test
+    void aNodeWithStuckVmsExitsThreeAndSaysWhy() {
+        String out = report(Optional.of("node-1"), Preflight.SOME_CANNOT_MOVE);
+        assertThat(out)
+                .contains("If node-1 drained now (6 VMs):")
+                .contains("ok    default/web-passthrough: migrate (cpu host-passthrough) to node-2")
+                .contains("STUCK default/legacy-local-disk: not migratable: LiveMigratable=False: DisksNotLiveMigratable")
+                .contains("STUCK default/nvme-cache: no compatible target: node-2: does not match nodeSelector disktype=nvme")
+                .contains("2 VM(s) could not move.");
+    }
+
+    @Test
+    void aNodeWhoseVmsCanAllMoveExitsZero() {
+        String out = report(Optional.of("node-2"), Preflight.ALL_CAN_MOVE);
+        assertThat(out).contains("If node-2 drained now (0 VMs):").contains("Every VM could move.");
+    }
+
+    @Test
+    void everyNodeAndTheCommonCpuModelAreReported() {
+        String out = report(Optional.empty(), Preflight.SOME_CANNOT_MOVE);
+        assertThat(out).contains("If node-1 drained now").contains("If node-2 drained now").contains("If node-3 drained now")
+                .containsPattern("Common CPU model of all 3 schedulable nodes: \\S+");
+    }
+
+    @Test
+    void anUnknownNodeIsNamed() {
+        assertThatThrownBy(() -> Preflight.report(new ClusterApi(client, true), Settings.defaults(), Optional.of("node-9"),
+                new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8)))
+                .hasMessage("node node-9 not found");
+    }
+
+    private static long writes() {
+        return cluster.record().requestCounts().entrySet().stream()
+                .filter(e -> !e.getKey().startsWith("GET")).mapToLong(java.util.Map.Entry::getValue).sum();
+    }
+}
