@@ -7,6 +7,8 @@ import io.drainpilot.config.Settings;
 import io.drainpilot.drain.DrainScanner;
 import io.drainpilot.drain.NodeEvacuation;
 import io.drainpilot.kubevirt.ClusterApi;
+import io.drainpilot.observe.DrainMetrics;
+import io.drainpilot.observe.StatusBoard;
 import io.drainpilot.migrate.MigrationRequester;
 import io.drainpilot.migrate.MigrationTracker;
 import io.drainpilot.recover.Recovery;
@@ -53,17 +55,22 @@ public class DrainPilotConfiguration implements CamelConfiguration {
     /** Every bean the routes name, built from one API access layer and one set of settings. */
     public static void bind(Registry registry, ClusterApi api, Settings settings) {
         Clock clock = Clock.systemUTC();
+        DrainMetrics metrics = registry.findSingleByType(DrainMetrics.class) == null ? DrainMetrics.NONE
+                : registry.findSingleByType(DrainMetrics.class);
+        StatusBoard board = new StatusBoard();
         ProblemReporter problems = new ProblemReporter(api, settings.events);
-        DrainScanner scanner = new DrainScanner(api, settings, problems);
+        DrainScanner scanner = new DrainScanner(api, settings, problems, board);
+        registry.bind("drainMetrics", metrics);
+        registry.bind("statusBoard", board);
         registry.bind("settings", settings);
         registry.bind("clusterApi", api);
         registry.bind("drainScanner", scanner);
-        registry.bind("nodeEvacuation", new NodeEvacuation(api, settings, problems, scanner));
-        registry.bind("migrationRequester", new MigrationRequester(api, settings));
-        registry.bind("migrationTracker", new MigrationTracker(api, settings, clock));
-        registry.bind("recovery", new Recovery(api, settings, clock));
+        registry.bind("nodeEvacuation", new NodeEvacuation(api, settings, problems, scanner, board));
+        registry.bind("migrationRequester", new MigrationRequester(api, settings, metrics));
+        registry.bind("migrationTracker", new MigrationTracker(api, settings, clock, metrics));
+        registry.bind("recovery", new Recovery(api, settings, clock, metrics));
         registry.bind("restarter", new Restarter(api));
-        registry.bind("alertEvents", new AlertEvents(api, settings.events));
+        registry.bind("alertEvents", new AlertEvents(api, settings.events, metrics));
         registry.bind("webhookPayload", new WebhookPayload(settings.webhookFormat));
     }
 }

@@ -11,9 +11,12 @@ public class AlertEvents {
     private final ClusterApi api;
     private final boolean enabled;
 
-    public AlertEvents(ClusterApi api, boolean enabled) {
+    private final io.drainpilot.observe.DrainMetrics metrics;
+
+    public AlertEvents(ClusterApi api, boolean enabled, io.drainpilot.observe.DrainMetrics metrics) {
         this.api = api;
         this.enabled = enabled;
+        this.metrics = metrics;
     }
 
     /** {@code shutdown-restart} -> {@code DrainPilotShutdownRestart}: Event reasons are CamelCase words. */
@@ -39,7 +42,9 @@ public class AlertEvents {
                         () -> api.vm(alert.namespace(), alert.vm()).ifPresent(v -> api.event(v, type, reason, alert.summary())));
             }
             api.node(alert.node()).ifPresent(n -> api.event(n, type, reason, alert.summary()));
+            metrics.alertDelivered("events", true);
         } catch (RuntimeException e) {
+            metrics.alertDelivered("events", false);
             // an Event is a record, not a duty: never let it hold up the drain
             LOG.warn("could not record alert as an Event: {}", e.getMessage());
         }

@@ -4,6 +4,7 @@ import io.drainpilot.Names;
 import io.drainpilot.alert.ProblemReporter;
 import io.drainpilot.config.Settings;
 import io.drainpilot.kubevirt.ClusterApi;
+import io.drainpilot.observe.StatusBoard;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.Secret;
 import org.slf4j.Logger;
@@ -26,8 +27,11 @@ public class DrainScanner {
     private final DrainSignals signals;
     private final ProblemReporter problems;
 
-    public DrainScanner(ClusterApi api, Settings settings, ProblemReporter problems) {
+    private final StatusBoard board;
+
+    public DrainScanner(ClusterApi api, Settings settings, ProblemReporter problems, StatusBoard board) {
         this.api = api;
+        this.board = board;
         this.settings = settings;
         this.signals = new DrainSignals(settings);
         this.problems = problems;
@@ -54,6 +58,7 @@ public class DrainScanner {
                 api.annotateNode(node.getMetadata().getName(), java.util.Collections.singletonMap(Names.EVACUATION, null));
             }
         }
+        board.retainOnly(draining);
         return requests;
     }
 

@@ -10,6 +10,7 @@ import io.drainpilot.kubevirt.ClusterApi;
 import io.drainpilot.kubevirt.VirtualMachine;
 import io.drainpilot.kubevirt.VirtualMachineInstance;
 import io.drainpilot.kubevirt.VirtualMachineInstanceMigration;
+import io.drainpilot.observe.StatusBoard;
 import io.drainpilot.plan.Decision;
 import io.drainpilot.plan.EvacuationPlanner;
 import io.drainpilot.plan.PlanInputs;
@@ -49,8 +50,12 @@ public class NodeEvacuation {
     private final DrainScanner scanner;
     private final Map<String, String> lastLoggedPlan = new ConcurrentHashMap<>();
 
-    public NodeEvacuation(ClusterApi api, Settings settings, ProblemReporter problems, DrainScanner scanner) {
+    private final StatusBoard board;
+
+    public NodeEvacuation(ClusterApi api, Settings settings, ProblemReporter problems, DrainScanner scanner,
+            StatusBoard board) {
         this.api = api;
+        this.board = board;
         this.settings = settings;
         this.problems = problems;
         this.scanner = scanner;
@@ -65,15 +70,20 @@ public class NodeEvacuation {
         String state = annotations(node).get(Names.EVACUATION);
 
         if (request.cancel()) {
-            return cancel(request, state);
+            NodePlan cancelled = cancel(request, state);
+            board.update(cancelled, Names.CANCELLED);
+            return cancelled;
         }
         if (Names.COMPLETED.equals(state) && (request.rancherHook() == null || request.rancherHook().released())) {
-            return new NodePlan(request, Names.COMPLETED, List.of());
+            NodePlan done = new NodePlan(request, Names.COMPLETED, List.of());
+            board.update(done, Names.COMPLETED);
+            return done;
         }
         if (settings.dryRun) {
             // plan only: report what would happen, start nothing, write nothing
             NodePlan plan = new NodePlan(request, "dry run", sortVmis(request));
             logIfChanged(plan);
+            board.update(plan, "DryRun");
             return new NodePlan(request, plan.state(), List.of());
         }
         if (state == null || Names.CANCELLED.equals(state) || Names.COMPLETED.equals(state)) {
@@ -83,7 +93,7 @@ public class NodeEvacuation {
         List<VmWork> vms = sortVmis(request);
         NodePlan plan = new NodePlan(request, nodeState(vms), vms);
         logIfChanged(plan);
-        writeStatus(plan);
+        board.update(plan, writeStatus(plan));
         return plan;
     }
 
@@ -100,7 +110,8 @@ public class NodeEvacuation {
             if (nodes.contains(r.nodeName()) && !r.cancel()
                     && (Names.IN_PROGRESS.equals(state) || Names.BLOCKED.equals(state))) {
                 List<VmWork> vms = sortVmis(r);
-                writeStatus(new NodePlan(r, nodeState(vms), vms));
+                NodePlan plan = new NodePlan(r, nodeState(vms), vms);
+                board.update(plan, writeStatus(plan));
             }
         }
     }
@@ -247,7 +258,7 @@ public class NodeEvacuation {
     }
 
     /** Counts VMs per state into the node summary; releases the drain when nothing is left to move. */
-    private void writeStatus(NodePlan plan) {
+    private String writeStatus(NodePlan plan) {
         Map<VmWork.State, Long> byState = plan.vms().stream().collect(Collectors.groupingBy(VmWork::state, Collectors.counting()));
         int blocked = (int) plan.vms().stream().filter(NodeEvacuation::settledBlocked).count();
         int pending = (int) (byState.getOrDefault(VmWork.State.PLANNED, 0L) + byState.getOrDefault(VmWork.State.WAITING, 0L));
@@ -255,9 +266,10 @@ public class NodeEvacuation {
         int onNode = (int) plan.vms().stream().filter(v -> v.state() != VmWork.State.SKIPPED).count();
         if (pending == 0 && inFlight == 0 && !Names.BLOCKED.equals(plan.state()) && !unrecorded(plan)) {
             release.release(plan.request(), onNode);
-            return;
+            return Names.COMPLETED;
         }
         status.update(plan.node(), plan.state(), s -> s.withCounts(pending, inFlight, blocked, onNode));
+        return plan.state();
     }
 
     /** A migration of ours that ended but is not counted yet: release after it is, so the summary is final. */

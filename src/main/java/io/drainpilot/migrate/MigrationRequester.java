@@ -12,6 +12,7 @@ import io.drainpilot.kubevirt.ClusterApi;
 import io.drainpilot.kubevirt.KubeVirtNames;
 import io.drainpilot.kubevirt.VirtualMachineInstance;
 import io.drainpilot.kubevirt.VirtualMachineInstanceMigration;
+import io.drainpilot.observe.DrainMetrics;
 import io.drainpilot.plan.Decision;
 import io.drainpilot.recover.MigrationProblem;
 import io.drainpilot.recover.RecoveryCase;
@@ -36,9 +37,12 @@ public class MigrationRequester {
     private final ClusterApi api;
     private final Settings settings;
 
-    public MigrationRequester(ClusterApi api, Settings settings) {
+    private final DrainMetrics metrics;
+
+    public MigrationRequester(ClusterApi api, Settings settings, DrainMetrics metrics) {
         this.api = api;
         this.settings = settings;
+        this.metrics = metrics;
     }
 
     /** Creates the migration, or leaves the VM for the next scan; throws {@link MigrationProblem} for recovery. */
@@ -96,6 +100,7 @@ public class MigrationRequester {
             throw e;
         }
         inFlight.add(created, source, target);
+        metrics.migrationStarted(source);
         LOG.info("Node {}: migrating {}/{} ({}, attempt {}) {} as {}", source, ns, work.name(), migrate.cpuMode(), attempts,
                 target == null ? "to a node KubeVirt chooses among " + migrate.rankedTargets() : "to " + target,
                 created.getMetadata().getName());

@@ -9,6 +9,7 @@ import io.drainpilot.kubevirt.ClusterApi;
 import io.drainpilot.kubevirt.MigrationPhase;
 import io.drainpilot.kubevirt.VirtualMachineInstance;
 import io.drainpilot.kubevirt.VirtualMachineInstanceMigration;
+import io.drainpilot.observe.DrainMetrics;
 import io.drainpilot.plan.VmiMemory;
 import io.drainpilot.recover.MigrationProblem;
 import org.slf4j.Logger;
@@ -44,8 +45,11 @@ public class MigrationTracker {
 
     private final NodeStatus status;
 
-    public MigrationTracker(ClusterApi api, Settings settings, Clock clock) {
+    private final DrainMetrics metrics;
+
+    public MigrationTracker(ClusterApi api, Settings settings, Clock clock, DrainMetrics metrics) {
         this.api = api;
+        this.metrics = metrics;
         this.status = new NodeStatus(api);
         this.settings = settings;
         this.clock = clock;
@@ -129,6 +133,7 @@ public class MigrationTracker {
     /** Counts a success on the source node's summary; marks the migration as recorded first (count at most once). */
     public void recordSuccess(TrackedMigration t) {
         markRecorded(t);
+        metrics.migrationEnded(t.result(), t.duration());
         durations.add(t.duration() == null ? Duration.ZERO : t.duration());
         touchedNodes.add(t.sourceNode());
         status.update(t.sourceNode(), null, EvacuationSummary::plusMigrated);
@@ -142,12 +147,14 @@ public class MigrationTracker {
      */
     public void fail(TrackedMigration t) {
         touchedNodes.add(t.sourceNode());
+        metrics.migrationEnded(t.result(), null);
         throw new MigrationProblem(t.recoveryCase());
     }
 
     /** A migration whose VMI is gone: nothing to move any more. */
     public void forget(TrackedMigration t) {
         markRecorded(t);
+        metrics.migrationEnded(t.result(), null);
         touchedNodes.add(t.sourceNode());
         LOG.info("Node {}: {}/{} was deleted during its migration; nothing left to move", t.sourceNode(), t.namespace(), t.vmi());
     }

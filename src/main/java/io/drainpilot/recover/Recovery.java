@@ -11,6 +11,7 @@ import io.drainpilot.kubevirt.ClusterApi;
 import io.drainpilot.kubevirt.VirtualMachine;
 import io.drainpilot.kubevirt.VirtualMachineInstance;
 import io.drainpilot.migrate.MigrationTracker;
+import io.drainpilot.observe.DrainMetrics;
 import io.drainpilot.migrate.TrackedMigration;
 import org.apache.camel.Exchange;
 import org.slf4j.Logger;
@@ -39,8 +40,11 @@ public class Recovery {
 
     private final NodeStatus status;
 
-    public Recovery(ClusterApi api, Settings settings, Clock clock) {
+    private final DrainMetrics metrics;
+
+    public Recovery(ClusterApi api, Settings settings, Clock clock, DrainMetrics metrics) {
         this.api = api;
+        this.metrics = metrics;
         this.status = new NodeStatus(api);
         this.settings = settings;
         this.clock = clock;
@@ -61,6 +65,7 @@ public class Recovery {
 
     public Alert recover(RecoveryCase c) {
         Alert alert = decide(c);
+        metrics.recoveryOutcome(c.reason().name(), alert.action());
         if (c.migration() != null) {
             MigrationTracker.markRecorded(api, c.namespace(), c.migration(), c.reason().name());
         }

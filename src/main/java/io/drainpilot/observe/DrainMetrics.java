@@ -1,0 +1,32 @@
+package io.drainpilot.observe;
+
+import java.time.Duration;
+
+/**
+ * What DrainPilot counts. The stages report here; {@link #NONE} when metrics are off.
+ */
+public interface DrainMetrics {
+    DrainMetrics NONE = new DrainMetrics() {
+    };
+
+    /** A VMIM was created for a VM on {@code node}. */
+    default void migrationStarted(String node) {
+    }
+
+    /**
+     * A migration of ours ended.
+     *
+     * @param result   Succeeded, Failed, TimedOut (cancelled by us) or Gone
+     * @param duration creation to Succeeded, when known
+     */
+    default void migrationEnded(String result, Duration duration) {
+    }
+
+    /** Recovery decided: retry, shutdown-restart, block, release, restarted, restart-skipped, none... */
+    default void recoveryOutcome(String reason, String action) {
+    }
+
+    /** An alert went to a channel (log, events, webhook), or failed to. */
+    default void alertDelivered(String channel, boolean ok) {
+    }
+}

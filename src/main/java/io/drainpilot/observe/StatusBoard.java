@@ -1,0 +1,50 @@
+package io.drainpilot.observe;
+
+import io.drainpilot.drain.NodePlan;
+import io.drainpilot.drain.VmWork;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The latest view of every node this process is evacuating, as the last scan saw it: what the status page and the
+ * gauges show. Memory only and rebuilt by every scan; the cluster's annotations stay the record.
+ */
+public class StatusBoard {
+
+    /** One VM's line on the board. */
+    public record VmLine(String namespace, String name, String state, String detail) {
+    }
+
+    /** One node's card on the board. */
+    public record NodeCard(String node, String state, List<String> signals, List<VmLine> vms, Instant seenAt) {
+        public long count(String vmState) {
+            return vms.stream().filter(v -> v.state().equals(vmState)).count();
+        }
+    }
+
+    private final Map<String, NodeCard> nodes = new ConcurrentHashMap<>();
+
+    /** Records what a scan made of a node. */
+    public void update(NodePlan plan, String state) {
+        List<VmLine> vms = plan.vms().stream().map(StatusBoard::line).toList();
+        nodes.put(plan.node(), new NodeCard(plan.node(), state, plan.request().signals(), vms, Instant.now()));
+    }
+
+    /** A node no scan reports any more (drain over or withdrawn) leaves the board. */
+    public void retainOnly(java.util.Collection<String> drainingNodes) {
+        nodes.keySet().retainAll(drainingNodes);
+    }
+
+    public List<NodeCard> cards() {
+        return nodes.values().stream().sorted(java.util.Comparator.comparing(NodeCard::node)).toList();
+    }
+
+    private static VmLine line(VmWork w) {
+        String state = w.decision() != null ? w.outcome() : w.state().name();
+        String detail = w.decision() != null ? w.decision().describe() : w.note();
+        return new VmLine(w.namespace(), w.name(), state, detail);
+    }
+}
