@@ -7,6 +7,7 @@ import io.drainpilot.config.Settings;
 import io.drainpilot.drain.DrainScanner;
 import io.drainpilot.drain.NodeEvacuation;
 import io.drainpilot.kubevirt.ClusterApi;
+import io.drainpilot.leader.LeaderElection;
 import io.drainpilot.observe.DrainMetrics;
 import io.drainpilot.observe.StatusBoard;
 import io.drainpilot.migrate.MigrationRequester;
@@ -33,7 +34,7 @@ public class DrainPilotConfiguration implements CamelConfiguration {
     public static final String CLIENT = "kubernetesClient";
 
     @Override
-    public void configure(CamelContext context) {
+    public void configure(CamelContext context) throws Exception {
         Settings settings = Settings.load(key -> context.getPropertiesComponent().resolveProperty(key).orElse(null));
         Registry registry = context.getRegistry();
         KubernetesClient client = registry.lookupByNameAndType(CLIENT, KubernetesClient.class);
@@ -49,6 +50,7 @@ public class DrainPilotConfiguration implements CamelConfiguration {
             });
         }
         LOG.info("DrainPilot connecting to {}{}", client.getMasterUrl(), settings.dryRun ? " (dry run: no changes)" : "");
+        LeaderElection.configure(context, client, settings);
         bind(registry, new ClusterApi(client, settings.dryRun), settings);
     }
 

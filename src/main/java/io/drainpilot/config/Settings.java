@@ -58,6 +58,15 @@ public final class Settings {
     public final Duration webhookTimeout;
     public final int webhookRetries;
     public final boolean events;
+    // leader election (several replicas, one active)
+    public final boolean leaderEnabled;
+    public final String leaderGroup;
+    public final String leaderNamespace;
+    public final String leaderPodName;
+    public final String leaderPodLabels;
+    public final Duration leaseDuration;
+    public final Duration renewDeadline;
+    public final Duration leaderRetryPeriod;
 
     /** Every key this class reads; the others in the drainpilot.* space are Camel route placeholders. */
     public static final Set<String> KNOWN_KEYS;
@@ -70,8 +79,7 @@ public final class Settings {
         });
         // read by the YAML routes directly (placeholders), validated by their type there
         keys.addAll(Set.of("drainpilot.poll.initial-delay", "drainpilot.api.retry.max-redeliveries",
-                "drainpilot.api.retry.delay", "drainpilot.api.retry.max-delay", "drainpilot.leader.enabled",
-                "drainpilot.leader.group", "drainpilot.leader.endpoint-prefix"));
+                "drainpilot.api.retry.delay", "drainpilot.api.retry.max-delay", "drainpilot.leader.endpoint-prefix"));
         KNOWN_KEYS = java.util.Collections.unmodifiableSet(keys);
     }
 
@@ -117,6 +125,23 @@ public final class Settings {
         webhookTimeout = duration("drainpilot.alert.webhook.timeout", "5s", Duration.ofMillis(100), Duration.ofMinutes(5));
         webhookRetries = integer("drainpilot.alert.webhook.retries", "2", 0, 20);
         events = bool("drainpilot.alert.events.enabled", "true");
+
+        leaderEnabled = bool("drainpilot.leader.enabled", "false");
+        leaderGroup = text("drainpilot.leader.group", "drainpilot", false);
+        leaderNamespace = text("drainpilot.leader.namespace", "drainpilot", false);
+        leaderPodName = text("drainpilot.leader.pod-name", "", true);
+        leaderPodLabels = text("drainpilot.leader.pod-labels", "app.kubernetes.io/name=drainpilot", false);
+        leaseDuration = duration("drainpilot.leader.lease-duration", "15s", Duration.ofSeconds(1), Duration.ofMinutes(10));
+        renewDeadline = duration("drainpilot.leader.renew-deadline", "10s", Duration.ofMillis(500), Duration.ofMinutes(10));
+        leaderRetryPeriod = duration("drainpilot.leader.retry-period", "2s", Duration.ofMillis(100), Duration.ofMinutes(1));
+        if (leaderEnabled && renewDeadline.compareTo(leaseDuration) >= 0) {
+            problem("drainpilot.leader.renew-deadline", Durations.format(renewDeadline),
+                    "must be shorter than drainpilot.leader.lease-duration (" + Durations.format(leaseDuration) + ")");
+        }
+        if (leaderEnabled && leaderPodName.isEmpty()) {
+            problem("drainpilot.leader.pod-name", "", "must name this pod when leader election is on"
+                    + " (the Deployment sets it from the downward API: POD_NAME)");
+        }
     }
 
     /** Reads and checks every key; throws {@link InvalidSettingException} listing every problem found. */
