@@ -1,6 +1,5 @@
 package io.drainpilot;
 
-import io.drainpilot.config.InvalidSettingException;
 import io.drainpilot.demo.Demo;
 import io.drainpilot.preflight.Preflight;
 
@@ -51,21 +50,9 @@ public final class DrainPilot {
                 }
             };
         } catch (Exception e) {
-            System.err.println("drainpilot: cannot start: " + rootMessage(e));
+            System.err.println("drainpilot: cannot start: " + DrainPilotRuntime.describe(e));
             return EXIT_STARTUP_FAILED;
         }
-    }
-
-    /** The message that names what is wrong: the deepest cause, or our own configuration message. */
-    static String rootMessage(Throwable e) {
-        Throwable t = e;
-        while (t.getCause() != null && t.getCause() != t) {
-            if (t instanceof InvalidSettingException) {
-                break;
-            }
-            t = t.getCause();
-        }
-        return t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
     }
 
     /** config/logback.xml next to the properties file wins over the built-in default, unless one was chosen. */

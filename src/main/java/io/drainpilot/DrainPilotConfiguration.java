@@ -14,6 +14,7 @@ import io.drainpilot.migrate.MigrationRequester;
 import io.drainpilot.migrate.MigrationTracker;
 import io.drainpilot.recover.Recovery;
 import io.drainpilot.recover.Restarter;
+import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import org.apache.camel.CamelConfiguration;
@@ -39,7 +40,7 @@ public class DrainPilotConfiguration implements CamelConfiguration {
         Registry registry = context.getRegistry();
         KubernetesClient client = registry.lookupByNameAndType(CLIENT, KubernetesClient.class);
         if (client == null) {
-            client = new KubernetesClientBuilder().build();
+            client = defaultClient();
             registry.bind(CLIENT, client);
             KubernetesClient created = client;
             context.addLifecycleStrategy(new org.apache.camel.support.LifecycleStrategySupport() {
@@ -52,6 +53,19 @@ public class DrainPilotConfiguration implements CamelConfiguration {
         LOG.info("DrainPilot connecting to {}{}", client.getMasterUrl(), settings.dryRun ? " (dry run: no changes)" : "");
         LeaderElection.configure(context, client, settings);
         bind(registry, new ClusterApi(client, settings.dryRun), settings);
+    }
+
+    /**
+     * fabric8's defaults (KUBECONFIG, ~/.kube/config, service account, KUBERNETES_MASTER), with fewer retries inside
+     * each request: the routes retry API errors with backoff themselves, and a scan must not hang for minutes on an
+     * unreachable API server. TLS verification stays as configured (on unless the kubeconfig says otherwise).
+     */
+    static KubernetesClient defaultClient() {
+        Config config = Config.autoConfigure(null);
+        if (System.getenv("KUBERNETES_REQUEST_RETRY_BACKOFFLIMIT") == null) {
+            config.setRequestRetryBackoffLimit(1);
+        }
+        return new KubernetesClientBuilder().withConfig(config).build();
     }
 
     /** Every bean the routes name, built from one API access layer and one set of settings. */

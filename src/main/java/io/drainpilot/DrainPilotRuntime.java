@@ -53,6 +53,27 @@ public final class DrainPilotRuntime implements AutoCloseable {
         main.run();
     }
 
+    /**
+     * The one message an operator needs from a failed start: our own configuration message as it is, else the
+     * deepest cause that says something (Camel wraps a broken route file several times; the innermost names the
+     * file and line).
+     */
+    public static String describe(Throwable e) {
+        String best = e.getMessage();
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof io.drainpilot.config.InvalidSettingException) {
+                return t.getMessage();
+            }
+            if (t.getMessage() != null && !t.getMessage().isBlank()) {
+                best = t.getMessage();
+            }
+            if (t.getCause() == t) {
+                break;
+            }
+        }
+        return best == null ? e.getClass().getSimpleName() : best;
+    }
+
     public CamelContext context() {
         return main.getCamelContext();
     }

@@ -25,7 +25,7 @@ public record Alert(String severity, String node, String namespace, String vm, S
 
     /** One line for logs and Events. */
     public String summary() {
-        String who = vm == null ? "node " + node : namespace + "/" + vm + " on " + node;
+        String who = vm == null ? (node == null ? "DrainPilot" : "node " + node) : namespace + "/" + vm + " on " + node;
         return "[" + severity + "] " + who + ": " + reason + (detail == null || detail.isEmpty() ? "" : " (" + detail + ")")
                 + (attempts > 0 ? ", " + attempts + " attempt(s)" : "") + " -> " + action;
     }

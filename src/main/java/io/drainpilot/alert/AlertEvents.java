@@ -41,7 +41,9 @@ public class AlertEvents {
                 api.vmi(alert.namespace(), alert.vm()).ifPresentOrElse(v -> api.event(v, type, reason, alert.summary()),
                         () -> api.vm(alert.namespace(), alert.vm()).ifPresent(v -> api.event(v, type, reason, alert.summary())));
             }
-            api.node(alert.node()).ifPresent(n -> api.event(n, type, reason, alert.summary()));
+            if (alert.node() != null) {
+                api.node(alert.node()).ifPresent(n -> api.event(n, type, reason, alert.summary()));
+            }
             metrics.alertDelivered("events", true);
         } catch (RuntimeException e) {
             metrics.alertDelivered("events", false);

@@ -24,7 +24,9 @@ public class WebhookPayload {
             Map<String, String> labels = new LinkedHashMap<>();
             labels.put("alertname", "DrainPilot" + alert.reason());
             labels.put("severity", alert.severity());
-            labels.put("node", alert.node());
+            if (alert.node() != null) {
+                labels.put("node", alert.node());
+            }
             if (alert.vm() != null) {
                 labels.put("namespace", alert.namespace());
                 labels.put("vm", alert.vm());
@@ -38,7 +40,6 @@ public class WebhookPayload {
             am.put("labels", labels);
             am.put("annotations", annotations);
             am.put("startsAt", alert.at());
-            am.put("generatorURL", "drainpilot://node/" + alert.node());
             return JSON.writeValueAsString(List.of(am));
         }
         return JSON.writeValueAsString(alert);

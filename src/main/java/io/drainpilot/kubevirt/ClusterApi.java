@@ -2,7 +2,6 @@ package io.drainpilot.kubevirt;
 
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
-import io.fabric8.kubernetes.api.model.MicroTime;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.ObjectReference;
 import io.fabric8.kubernetes.api.model.ObjectReferenceBuilder;
@@ -230,9 +229,17 @@ public class ClusterApi {
 
     // ---- KubeVirt installation and Harvester upgrade
 
+    /** The KubeVirt installation's CR; empty when it cannot be read (then KubeVirt's defaults are assumed). */
     @ApiCall(group = KubeVirtNames.GROUP, resource = "kubevirts", verbs = "list")
     public Optional<KubeVirt> kubeVirt() {
-        return client.resources(KubeVirt.class).inAnyNamespace().list().getItems().stream().findFirst();
+        try {
+            return client.resources(KubeVirt.class).inAnyNamespace().list().getItems().stream().findFirst();
+        } catch (KubernetesClientException e) {
+            if (e.getCode() == 404 || e.getCode() == 403) {
+                return Optional.empty();
+            }
+            throw e;
+        }
     }
 
     /** The running Harvester upgrades; empty on clusters without Harvester (the CRD is absent). */
@@ -287,10 +294,9 @@ public class ClusterApi {
                 .withInvolvedObject(ref).withType(type).withReason(reason)
                 .withMessage(message.length() > 1000 ? message.substring(0, 1000) : message)
                 .withNewSource().withComponent("drainpilot").endSource()
+                // the classic form (no eventTime): every API server version accepts it without the
+                // reportingController/action rules of the newer form
                 .withFirstTimestamp(now).withLastTimestamp(now).withCount(1)
-                .withEventTime(new MicroTime(Instant.now().toString()))
-                .withReportingComponent("drainpilot").withReportingInstance("drainpilot")
-                .withAction(reason)
                 .build()).create();
     }
 

@@ -130,13 +130,16 @@ public class MigrationTracker {
         return Optional.empty();
     }
 
-    /** Counts a success on the source node's summary; marks the migration as recorded first (count at most once). */
+    /**
+     * Counts a success on the source node's summary, then marks the migration recorded: the node is released only
+     * once every migration is recorded, so its final summary always includes this one.
+     */
     public void recordSuccess(TrackedMigration t) {
+        status.update(t.sourceNode(), null, EvacuationSummary::plusMigrated);
         markRecorded(t);
         metrics.migrationEnded(t.result(), t.duration());
         durations.add(t.duration() == null ? Duration.ZERO : t.duration());
         touchedNodes.add(t.sourceNode());
-        status.update(t.sourceNode(), null, EvacuationSummary::plusMigrated);
         LOG.info("Node {}: {}/{} migrated to {} in {}s", t.sourceNode(), t.namespace(), t.vmi(), t.targetNode(),
                 t.duration() == null ? "?" : t.duration().toSeconds());
     }

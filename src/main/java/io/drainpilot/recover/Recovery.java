@@ -41,6 +41,8 @@ public class Recovery {
     private final NodeStatus status;
 
     private final DrainMetrics metrics;
+    /** The same API outage fails every scan: alert once per error and quarter of an hour, not every 5 seconds. */
+    private final RepeatFilter stageErrors = new RepeatFilter(java.time.Duration.ofMinutes(15));
 
     public Recovery(ClusterApi api, Settings settings, Clock clock, DrainMetrics metrics) {
         this.api = api;
@@ -57,8 +59,12 @@ public class Recovery {
         RecoveryCase c = caseOf(cause, body);
         if (c == null) {
             String what = cause == null ? "unknown failure" : brief(cause);
+            if (!stageErrors.firstTimeRecently(what, clock.instant())) {
+                LOG.debug("stage failed again: {}", what);
+                return null; // said already; the next scan tries again
+            }
             LOG.warn("A stage failed outside any migration ({}); the next scan tries again", what);
-            return Alert.of(Alert.WARNING, String.valueOf(nodeOf(body)), null, null, "StageError", what, 0, "retry-next-scan");
+            return Alert.of(Alert.WARNING, nodeOf(body), null, null, "StageError", what, 0, "retry-next-scan");
         }
         return recover(c);
     }
@@ -178,7 +184,7 @@ public class Recovery {
         return null;
     }
 
-    private static Object nodeOf(Object body) {
+    private static String nodeOf(Object body) {
         if (body instanceof VmWork w) {
             return w.node();
         }
@@ -188,14 +194,21 @@ public class Recovery {
         if (body instanceof io.drainpilot.drain.DrainRequest r) {
             return r.nodeName();
         }
-        return "(all)";
+        return null;
     }
 
     /** The exception in one short line: its type and the start of its message, never a whole object dump. */
     static String brief(Throwable t) {
         String msg = t.getMessage() == null ? "" : t.getMessage().lines().findFirst().orElse("");
-        if (msg.length() > 300) {
-            msg = msg.substring(0, 300) + "...";
+        Throwable root = t;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        if (root != t && root.getMessage() != null) {
+            msg = msg + " (" + root.getClass().getSimpleName() + ": " + root.getMessage().lines().findFirst().orElse("") + ")";
+        }
+        if (msg.length() > 400) {
+            msg = msg.substring(0, 400) + "...";
         }
         return t.getClass().getSimpleName() + (msg.isEmpty() ? "" : ": " + msg);
     }

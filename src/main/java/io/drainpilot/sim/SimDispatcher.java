@@ -14,6 +14,8 @@ import io.fabric8.mockwebserver.http.RecordedRequest;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import io.fabric8.zjsonpatch.JsonPatchException;
+
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.LinkedHashMap;
@@ -77,7 +79,14 @@ public final class SimDispatcher extends Dispatcher {
                 && ("start".equals(path.subresource()) || "stop".equals(path.subresource()))) {
             return startOrStop(path);
         }
-        return store.dispatch(request);
+        try {
+            return store.dispatch(request);
+        } catch (JsonPatchException e) {
+            // the mock server lets a failed JSON patch (a "test" op that does not hold) escape and never answers;
+            // a real API server answers 422, which is what clients retry on
+            return StatusResponses.failure(422, "Invalid", "the server rejected our request due to an error in our"
+                    + " request: " + e.getMessage());
+        }
     }
 
     @Override

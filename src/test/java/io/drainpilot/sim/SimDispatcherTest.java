@@ -56,4 +56,19 @@ class SimDispatcherTest {
         assertThat(watch.isWatch()).isTrue();
         assertThat(watch.query()).containsEntry("labelSelector", "a=b");
     }
+
+    @Test
+    void aJsonPatchWhoseTestFailsGets422LikeARealApiServer() {
+        try (SimulatedCluster cluster = SimulatedCluster.start(Scenarios.harvesterTwoNode(), SimSettings.forTests());
+             KubernetesClient client = cluster.newClient()) {
+            String stale = "[{\"op\":\"test\",\"path\":\"/metadata/resourceVersion\",\"value\":\"1\"},"
+                    + "{\"op\":\"add\",\"path\":\"/metadata/annotations\",\"value\":{\"a\":\"b\"}}]";
+            assertThatThrownBy(() -> client.nodes().withName("node-1")
+                    .patch(io.fabric8.kubernetes.client.dsl.base.PatchContext.of(
+                            io.fabric8.kubernetes.client.dsl.base.PatchType.JSON), stale))
+                    .isInstanceOfSatisfying(io.fabric8.kubernetes.client.KubernetesClientException.class,
+                            e -> assertThat(e.getCode()).isEqualTo(422));
+            assertThat(client.nodes().withName("node-1").get().getMetadata().getAnnotations()).doesNotContainKey("a");
+        }
+    }
 }
