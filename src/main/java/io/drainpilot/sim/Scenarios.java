@@ -14,20 +14,30 @@ public final class Scenarios {
 
     /** Two Intel Skylake nodes and one AMD EPYC, KubeVirt v1.6.0, VMs of every CPU mode on node-1. */
     public static Scenario harvesterThreeNode() {
-        return Scenario.builder()
-                .kubeVirt(Scenario.HARVESTER_NAMESPACE, "v1.6.0")
-                .harvesterUpgrade(UPGRADE)
-                .node(Scenario.node("node-1", CpuProfile.SKYLAKE).memory("32Gi").machine("custom-4d1c2f0a9b3e"))
-                .node(Scenario.node("node-2", CpuProfile.SKYLAKE).memory("32Gi").machine("custom-7e5a8b1c6d2f"))
-                .node(Scenario.node("node-3", CpuProfile.EPYC).memory("32Gi").machine("custom-9f3b6c2d8e1a"))
-                .vm(upgradeRepo("node-1"))
-                .vm(Scenario.vm("default", "web-passthrough").on("node-1").hostPassthrough().memory("2Gi"))
-                .vm(Scenario.vm("default", "db-named").on("node-1").namedModel("Haswell-noTSX", "avx2").memory("4Gi"))
-                .vm(Scenario.vm("default", "app-host-model").on("node-1").hostModel().memory("1Gi"))
+        return harvesterNodes(false)
                 .vm(Scenario.vm("default", "cache-default-cpu").on("node-1").memory("1Gi"))
                 .vm(Scenario.vm("default", "legacy-local-disk").on("node-1").memory("2Gi")
                         .notLiveMigratable("DisksNotLiveMigratable"))
                 .build();
+    }
+
+    /** Two Skylake nodes and one EPYC, KubeVirt v1.6.0 in harvester-system, an upgrade running, VMs on node-1. */
+    private static Scenario.Builder harvesterNodes(boolean node1HasNvme) {
+        Scenario.NodeSpec node1 = Scenario.node("node-1", CpuProfile.SKYLAKE).memory("32Gi").machine("custom-4d1c2f0a9b3e");
+        if (node1HasNvme) {
+            node1.label("disktype", "nvme");
+        }
+        return Scenario.builder()
+                .kubeVirt(Scenario.HARVESTER_NAMESPACE, "v1.6.0")
+                .harvesterUpgrade(UPGRADE)
+                .node(node1)
+                .node(Scenario.node("node-2", CpuProfile.SKYLAKE).memory("32Gi").machine("custom-7e5a8b1c6d2f"))
+                .node(Scenario.node("node-3", CpuProfile.EPYC).memory("32Gi").machine("custom-9f3b6c2d8e1a"))
+                // on node-1: the upgrade repo and one VM of each CPU mode
+                .vm(upgradeRepo("node-1"))
+                .vm(Scenario.vm("default", "web-passthrough").on("node-1").hostPassthrough().memory("2Gi"))
+                .vm(Scenario.vm("default", "db-named").on("node-1").namedModel("Haswell-noTSX", "avx2").memory("4Gi"))
+                .vm(Scenario.vm("default", "app-host-model").on("node-1").hostModel().memory("1Gi"));
     }
 
     /**
@@ -36,17 +46,7 @@ public final class Scenarios {
      * back to shutdown-restart, the pinned one to release.
      */
     public static Scenario harvesterDemo() {
-        return Scenario.builder()
-                .kubeVirt(Scenario.HARVESTER_NAMESPACE, "v1.6.0")
-                .harvesterUpgrade(UPGRADE)
-                .node(Scenario.node("node-1", CpuProfile.SKYLAKE).memory("32Gi").machine("custom-4d1c2f0a9b3e")
-                        .label("disktype", "nvme"))
-                .node(Scenario.node("node-2", CpuProfile.SKYLAKE).memory("32Gi").machine("custom-7e5a8b1c6d2f"))
-                .node(Scenario.node("node-3", CpuProfile.EPYC).memory("32Gi").machine("custom-9f3b6c2d8e1a"))
-                .vm(upgradeRepo("node-1"))
-                .vm(Scenario.vm("default", "web-passthrough").on("node-1").hostPassthrough().memory("2Gi"))
-                .vm(Scenario.vm("default", "db-named").on("node-1").namedModel("Haswell-noTSX", "avx2").memory("4Gi"))
-                .vm(Scenario.vm("default", "app-host-model").on("node-1").hostModel().memory("1Gi"))
+        return harvesterNodes(true)
                 .vm(Scenario.vm("default", "legacy-local-disk").on("node-1").memory("2Gi").hostModel()
                         .notLiveMigratable("DisksNotLiveMigratable").label(Names.FALLBACK, "shutdown-restart"))
                 .vm(Scenario.vm("default", "nvme-cache").on("node-1").hostModel().memory("1Gi")
