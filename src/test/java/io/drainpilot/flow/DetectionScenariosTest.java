@@ -150,6 +150,7 @@ class DetectionScenariosTest {
         Scenario s = twoSkylakes()
                 .vm(Scenario.vm(NS, "odd-fallback").on("node-1").hostModel().memory("1Gi").label(Names.FALLBACK, "reboot"))
                 .vm(Scenario.vm(NS, "no-cpu").on("node-1").memory("1Gi"))
+                .vm(Scenario.vm(NS, "no-status-node").on("node-1").hostModel().memory("1Gi"))
                 .build();
         try (Harness h = new Harness(s)) {
             // a plan Secret that asks for a pre-drain but names no machine
@@ -157,6 +158,12 @@ class DetectionScenariosTest {
                     .withNewMetadata().withName("orphan-machine-plan").withNamespace(Names.RANCHER_PLAN_NAMESPACE)
                     .addToAnnotations(Names.RANCHER_PRE_DRAIN, "{}").endMetadata()
                     .withType(Names.RANCHER_PLAN_SECRET_TYPE).build()).create();
+            // a VMI that KubeVirt labelled with its node but whose status says nothing yet
+            h.kube.resources(io.drainpilot.kubevirt.VirtualMachineInstance.class).inNamespace(NS).withName("no-status-node")
+                    .edit(v -> {
+                        v.getStatus().nodeName = null;
+                        return v;
+                    });
             // a node label that is not a node-labeller label value
             h.kube.nodes().withName("node-2").edit(n -> {
                 n.getMetadata().getLabels().put("cpu-feature.node.kubevirt.io/", "true");
@@ -171,6 +178,8 @@ class DetectionScenariosTest {
             assertThat(problems(h, "no-cpu")).anyMatch(m -> m.contains("no spec.domain.cpu.model"));
             assertThat(problems(h, "orphan-machine-plan")).anyMatch(m -> m.contains("rke.cattle.io/machine-name"));
             assertThat(problems(h, "node-2")).anyMatch(m -> m.contains("cpu-feature.node.kubevirt.io/"));
+            assertThat(problems(h, "no-status-node")).anyMatch(m -> m.contains("no status.nodeName"));
+            assertThat(h.cluster.record().migrationsCreated()).noneMatch(c -> c.vmiName().equals("no-status-node"));
             // one report per object and problem, not one per scan
             h.awaitScans(5);
             assertThat(problems(h, "odd-fallback")).hasSize(1);

@@ -180,8 +180,34 @@ public final class Harness implements AutoCloseable {
         processes.remove(rt);
     }
 
+    /**
+     * Checked after every scenario: a VM that DrainPilot stopped (shutdown-restart) and that is still stopped must
+     * carry the alert that said so. Nothing is left stopped by accident.
+     */
+    public void assertNoVmLeftStoppedSilently() {
+        for (VirtualMachine vm : kube.resources(VirtualMachine.class).inAnyNamespace().list().getItems()) {
+            Map<String, String> ann = vm.getMetadata().getAnnotations() == null ? Map.of() : vm.getMetadata().getAnnotations();
+            if (VirtualMachine.HALTED.equals(vm.runStrategy()) && ann.containsKey("drainpilot.io/stopped-for-node")) {
+                boolean alerted = kube.v1().events().inAnyNamespace().list().getItems().stream()
+                        .anyMatch(e -> vm.getMetadata().getName().equals(e.getInvolvedObject().getName())
+                                && "DrainPilotShutdownRestart".equals(e.getReason()));
+                org.assertj.core.api.Assertions.assertThat(alerted)
+                        .as("VM %s/%s was stopped by DrainPilot without an alert", vm.getMetadata().getNamespace(),
+                                vm.getMetadata().getName()).isTrue();
+            }
+        }
+    }
+
     @Override
     public void close() {
+        try {
+            assertNoVmLeftStoppedSilently();
+        } finally {
+            shutdown();
+        }
+    }
+
+    private void shutdown() {
         processes.forEach(DrainPilotRuntime::close);
         clients.forEach(KubernetesClient::close);
         kube.close();

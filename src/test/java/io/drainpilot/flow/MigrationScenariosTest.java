@@ -95,6 +95,50 @@ class MigrationScenariosTest {
             assertThat(r.maxInboundPerNode().values()).allMatch(n -> n <= 1);
             assertThat(h.migrationsCreatedPerVmi().values()).containsOnly(1L);
             assertThat(h.summary("node-1").migrated()).isEqualTo(8);
+            // KubeVirt's own timeouts, from our configuration, on every migration we asked for
+            assertThat(h.migrations()).allSatisfy(m -> assertThat(m.getMetadata().getAnnotations())
+                    .containsEntry("kubevirt.io/migrationUnschedulablePodTimeoutSeconds", "300")
+                    .containsEntry("kubevirt.io/migrationPendingPodTimeoutSeconds", "900"));
+        }
+    }
+
+    @Test
+    void theKubeVirtLimitsWinWhenTheyAreLowerThanOurs() {
+        Scenario.Builder b = Scenario.builder().kubeVirt("kubevirt", "v1.6.0").migrationLimits(2, 1);
+        for (int i = 1; i <= 3; i++) {
+            b.node(Scenario.node("node-" + i, CpuProfile.SKYLAKE).memory("64Gi"));
+        }
+        for (int i = 1; i <= 4; i++) {
+            b.vm(Scenario.vm("default", "vm-" + i).on("node-1").hostModel().memory("1Gi"));
+            b.vm(Scenario.vm("default", "other-" + i).on("node-2").hostModel().memory("1Gi"));
+        }
+        try (Harness h = new Harness(b.build())) {
+            h.startDrainPilot(); // ours: 5 in the cluster, 2 out of a node
+            h.requestDrain("node-1");
+            h.requestDrain("node-2");
+            h.awaitEvacuation("node-1", Names.COMPLETED);
+            h.awaitEvacuation("node-2", Names.COMPLETED);
+            assertThat(h.cluster.record().maxInFlightInCluster()).isLessThanOrEqualTo(2);
+            assertThat(h.cluster.record().maxOutboundPerNode().values()).allMatch(n -> n <= 1);
+        }
+    }
+
+    @Test
+    void aVmiDeletedDuringItsMigrationCountsAsGoneNotFailed() {
+        try (Harness h = new Harness(Scenarios.heterogeneous())) {
+            h.cluster.simulator().stallMigrationsOf("default", "host-model-vm");
+            h.startDrainPilot();
+            h.requestDrain("node-1");
+            await().atMost(Harness.PATIENCE).until(() -> h.migrations().stream()
+                    .anyMatch(m -> m.vmiName().equals("host-model-vm") && m.phase() == io.drainpilot.kubevirt.MigrationPhase.RUNNING));
+            // its owner deletes the VM meanwhile
+            h.kube.resources(io.drainpilot.kubevirt.VirtualMachine.class).inNamespace("default").withName("host-model-vm").delete();
+            h.kube.resources(io.drainpilot.kubevirt.VirtualMachineInstance.class).inNamespace("default")
+                    .withName("host-model-vm").delete();
+            h.awaitEvacuation("node-1", Names.COMPLETED);
+            assertThat(RecoveryScenariosTest.eventsAbout(h, "host-model-vm")).isEmpty();
+            assertThat(h.summary("node-1").failed()).isZero();
+            assertThat(h.summary("node-1").migrated()).isEqualTo(1);
         }
     }
 
