@@ -2,7 +2,6 @@ package io.drainpilot.drain;
 
 import io.drainpilot.kubevirt.ClusterApi;
 import io.drainpilot.kubevirt.KubeVirt;
-import io.drainpilot.kubevirt.VirtualMachineInstance;
 import io.drainpilot.kubevirt.VirtualMachineInstanceMigration;
 import io.drainpilot.migrate.InFlightMigrations;
 import io.drainpilot.plan.VmiMemory;
@@ -19,9 +18,13 @@ import java.util.Set;
 
 /**
  * What one scan knows about the cluster, read once and shared by every node it evacuates. The parts only a
- * drain needs (VMIs, migrations, upgrades) are read lazily, so a scan with no drain costs two list calls.
+ * drain needs (VMIs, migrations, upgrades) are read lazily, so a scan with no drain costs two list calls, and a
+ * drain never lists every VMI of the cluster: only those of the draining node and of a few candidate targets.
  */
 public class ScanContext {
+    /** How many candidate targets get their free memory measured per scan. */
+    static final int MEMORY_CANDIDATES = 8;
+
     private final ClusterApi api;
     private final List<Node> nodes;
     private final Set<String> drainingNodes;
@@ -45,24 +48,34 @@ public class ScanContext {
         return Set.copyOf(drainingNodes);
     }
 
-    /** Allocatable memory minus what the VMIs running there ask for; nodes without allocatable are left out. */
+    /**
+     * Free memory (allocatable minus what the VMIs there ask for) of the {@link #MEMORY_CANDIDATES} schedulable,
+     * non-draining nodes with the most allocatable memory: the targets the ranking can prefer. Other nodes stay
+     * unknown, which the planner ranks after the known ones but never rejects. Costs one label-selected list per
+     * candidate, whatever the size of the cluster.
+     */
     public synchronized Map<String, Long> freeMemory() {
         if (freeMemory == null) {
-            Map<String, Long> used = new HashMap<>();
-            for (VirtualMachineInstance vmi : api.allVmis()) {
-                vmi.nodeName().ifPresent(n -> used.merge(n, VmiMemory.bytes(vmi).orElse(0L), Long::sum));
-            }
             freeMemory = new HashMap<>();
-            for (Node n : nodes) {
-                Quantity q = n.getStatus() == null || n.getStatus().getAllocatable() == null ? null
-                        : n.getStatus().getAllocatable().get("memory");
-                if (q != null) {
-                    long alloc = Quantity.getAmountInBytes(q).longValue();
-                    freeMemory.put(n.getMetadata().getName(), alloc - used.getOrDefault(n.getMetadata().getName(), 0L));
-                }
-            }
+            nodes.stream()
+                    .filter(n -> !drainingNodes.contains(n.getMetadata().getName()))
+                    .filter(n -> allocatableMemory(n) > 0)
+                    .filter(n -> n.getSpec() == null || !Boolean.TRUE.equals(n.getSpec().getUnschedulable()))
+                    .sorted(java.util.Comparator.comparingLong(ScanContext::allocatableMemory).reversed())
+                    .limit(MEMORY_CANDIDATES)
+                    .forEach(n -> {
+                        long used = api.vmisOnNode(n.getMetadata().getName()).stream()
+                                .mapToLong(v -> VmiMemory.bytes(v).orElse(0L)).sum();
+                        freeMemory.put(n.getMetadata().getName(), allocatableMemory(n) - used);
+                    });
         }
         return freeMemory;
+    }
+
+    private static long allocatableMemory(Node n) {
+        Quantity q = n.getStatus() == null || n.getStatus().getAllocatable() == null ? null
+                : n.getStatus().getAllocatable().get("memory");
+        return q == null ? 0 : Quantity.getAmountInBytes(q).longValue();
     }
 
     public synchronized List<VirtualMachineInstanceMigration> migrations() {

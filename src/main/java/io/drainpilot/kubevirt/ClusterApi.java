@@ -126,11 +126,6 @@ public class ClusterApi {
                 .list().getItems();
     }
 
-    @ApiCall(group = KubeVirtNames.GROUP, resource = "virtualmachineinstances", verbs = "list")
-    public List<VirtualMachineInstance> allVmis() {
-        return client.resources(VirtualMachineInstance.class).inAnyNamespace().list().getItems();
-    }
-
     @ApiCall(group = KubeVirtNames.GROUP, resource = "virtualmachineinstances", verbs = "get")
     public Optional<VirtualMachineInstance> vmi(String namespace, String name) {
         return Optional.ofNullable(client.resources(VirtualMachineInstance.class).inNamespace(namespace)
@@ -154,23 +149,23 @@ public class ClusterApi {
         return Optional.ofNullable(client.resources(VirtualMachine.class).inNamespace(namespace).withName(name).get());
     }
 
+    /** VMs carrying a label, selected by the API server (never a list of every VM). */
     @ApiCall(group = KubeVirtNames.GROUP, resource = "virtualmachines", verbs = "list")
-    public List<VirtualMachine> vmsWithAnnotationKey(String key) {
-        return client.resources(VirtualMachine.class).inAnyNamespace().list().getItems().stream()
-                .filter(vm -> vm.getMetadata().getAnnotations() != null
-                        && vm.getMetadata().getAnnotations().containsKey(key))
-                .toList();
+    public List<VirtualMachine> vmsLabelled(String key, String value) {
+        return client.resources(VirtualMachine.class).inAnyNamespace().withLabel(key, value).list().getItems();
     }
 
-    /** Changes a VM's runStrategy and annotations in one conflict-checked write. */
+    /** Changes a VM's runStrategy, labels and annotations (null value: remove) in one conflict-checked write. */
     @ApiCall(group = KubeVirtNames.GROUP, resource = "virtualmachines", verbs = {"get", "patch"})
-    public void updateVm(String namespace, String name, String runStrategy, Map<String, String> annotations) {
-        if (skipWrite("change VM " + namespace + "/" + name + " runStrategy=" + runStrategy + " " + annotations)) {
+    public void updateVm(String namespace, String name, String runStrategy, Map<String, String> labels,
+            Map<String, String> annotations) {
+        if (skipWrite("change VM " + namespace + "/" + name + " runStrategy=" + runStrategy + " " + labels + " " + annotations)) {
             return;
         }
         var op = client.resources(VirtualMachine.class).inNamespace(namespace);
         patchWithRetry(() -> op.withName(name).get(), (v, patch) -> op.withName(name).patch(JSON_PATCH, patch), vm -> {
-            List<Map<String, Object>> ops = annotationOps(vm, annotations);
+            List<Map<String, Object>> ops = metadataOps(vm, "labels", vm.getMetadata().getLabels(), labels);
+            ops.addAll(annotationOps(vm, annotations));
             if (runStrategy != null) {
                 if (vm.getSpec() == null) {
                     ops.add(Map.of("op", "add", "path", "/spec", "value", Map.of()));
@@ -304,14 +299,23 @@ public class ClusterApi {
 
     /** JSON patch ops that set (value) or remove (null) annotations; removing an absent key is a no-op. */
     private static List<Map<String, Object>> annotationOps(HasMetadata obj, Map<String, String> annotations) {
+        return metadataOps(obj, "annotations", obj.getMetadata().getAnnotations(), annotations);
+    }
+
+    /** The same for {@code metadata.<field>} (labels or annotations). */
+    private static List<Map<String, Object>> metadataOps(HasMetadata obj, String field, Map<String, String> present,
+            Map<String, String> changes) {
         List<Map<String, Object>> ops = new ArrayList<>();
-        Map<String, String> current = obj.getMetadata().getAnnotations();
+        Map<String, String> current = present;
+        if (changes.isEmpty()) {
+            return ops;
+        }
         if (current == null) {
-            ops.add(Map.of("op", "add", "path", "/metadata/annotations", "value", Map.of()));
+            ops.add(Map.of("op", "add", "path", "/metadata/" + field, "value", Map.of()));
             current = Map.of();
         }
-        for (Map.Entry<String, String> e : annotations.entrySet()) {
-            String path = "/metadata/annotations/" + e.getKey().replace("~", "~0").replace("/", "~1");
+        for (Map.Entry<String, String> e : changes.entrySet()) {
+            String path = "/metadata/" + field + "/" + e.getKey().replace("~", "~0").replace("/", "~1");
             if (e.getValue() != null) {
                 ops.add(Map.of("op", "add", "path", path, "value", e.getValue()));
             } else if (current.containsKey(e.getKey())) {

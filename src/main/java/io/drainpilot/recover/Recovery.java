@@ -144,8 +144,8 @@ public class Recovery {
         ann.put(Bookkeeping.STOPPED_FOR_NODE, c.node());
         ann.put(Bookkeeping.STOPPED_RUN_STRATEGY, strategy);
         // record first: a crash between the two writes must never leave a VM stopped that nobody will restart
-        api.updateVm(c.namespace(), c.vmi(), null, ann);
-        api.updateVm(c.namespace(), c.vmi(), VirtualMachine.HALTED, Map.of());
+        api.updateVm(c.namespace(), c.vmi(), null, Map.of(Bookkeeping.STOPPED, "true"), ann);
+        api.updateVm(c.namespace(), c.vmi(), VirtualMachine.HALTED, Map.of(), Map.of());
         api.annotateVmi(c.namespace(), c.vmi(), Map.of(Bookkeeping.SETTLED, "shutdown-restart"));
         bumpFellBack(c.node());
         return Alert.of(Alert.WARNING, c.node(), c.namespace(), c.vmi(), c.reason().name(), why, attempts,

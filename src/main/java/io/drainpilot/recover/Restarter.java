@@ -31,10 +31,10 @@ public class Restarter {
     /** The alerts for every VM restarted (or deliberately not restarted) in this pass. */
     public List<Alert> restartReleased() {
         List<Alert> alerts = new ArrayList<>();
-        for (VirtualMachine vm : api.vmsWithAnnotationKey(Bookkeeping.STOPPED_FOR_NODE)) {
-            Map<String, String> ann = vm.getMetadata().getAnnotations();
+        for (VirtualMachine vm : api.vmsLabelled(Bookkeeping.STOPPED, "true")) {
+            Map<String, String> ann = vm.getMetadata().getAnnotations() == null ? Map.of() : vm.getMetadata().getAnnotations();
             String node = ann.get(Bookkeeping.STOPPED_FOR_NODE);
-            Optional<Node> n = api.node(node);
+            Optional<Node> n = node == null ? Optional.empty() : api.node(node);
             String state = n.map(x -> x.getMetadata().getAnnotations()).map(a -> a.get(Names.EVACUATION)).orElse(null);
             boolean released = n.isEmpty() || state == null || Names.COMPLETED.equals(state) || Names.CANCELLED.equals(state);
             if (!released) {
@@ -45,15 +45,17 @@ public class Restarter {
             Map<String, String> clear = new HashMap<>();
             clear.put(Bookkeeping.STOPPED_FOR_NODE, null);
             clear.put(Bookkeeping.STOPPED_RUN_STRATEGY, null);
+            Map<String, String> unlabel = new HashMap<>();
+            unlabel.put(Bookkeeping.STOPPED, null);
             if (!VirtualMachine.HALTED.equals(vm.runStrategy())) {
-                api.updateVm(ns, name, null, clear);
+                api.updateVm(ns, name, null, unlabel, clear);
                 alerts.add(Alert.of(Alert.WARNING, node, ns, name, "RestartSkipped",
                         "runStrategy was changed to " + vm.runStrategy() + " after DrainPilot stopped it; left as it is", 0,
                         "restart-skipped"));
                 continue;
             }
             String restore = ann.getOrDefault(Bookkeeping.STOPPED_RUN_STRATEGY, VirtualMachine.ALWAYS);
-            api.updateVm(ns, name, VirtualMachine.HALTED.equals(restore) ? VirtualMachine.ALWAYS : restore, clear);
+            api.updateVm(ns, name, VirtualMachine.HALTED.equals(restore) ? VirtualMachine.ALWAYS : restore, unlabel, clear);
             LOG.info("Node {}: drain released; started {}/{} again (runStrategy {})", node, ns, name, restore);
             alerts.add(Alert.of(Alert.INFO, node, ns, name, "Restarted", "stopped for the drain of " + node, 0, "restarted"));
         }
