@@ -58,6 +58,8 @@ public final class Settings {
     public final Duration webhookTimeout;
     public final int webhookRetries;
     public final boolean events;
+    // health
+    public final Duration healthApiTimeout;
 
     /** Every key this class reads; the others in the drainpilot.* space are Camel route placeholders. */
     public static final Set<String> KNOWN_KEYS;
@@ -117,6 +119,8 @@ public final class Settings {
         webhookTimeout = duration("drainpilot.alert.webhook.timeout", "5s", Duration.ofMillis(100), Duration.ofMinutes(5));
         webhookRetries = integer("drainpilot.alert.webhook.retries", "2", 0, 20);
         events = bool("drainpilot.alert.events.enabled", "true");
+
+        healthApiTimeout = duration("drainpilot.health.api-timeout", "3s", Duration.ofMillis(100), Duration.ofMinutes(1));
     }
 
     /** Reads and checks every key; throws {@link InvalidSettingException} listing every problem found. */
