@@ -143,6 +143,8 @@ class ObserveTest {
             assertThat(page.contentType()).startsWith("text/html");
             assertThat(page.body()).contains("<title>DrainPilot status</title>").contains("/drainpilot/status")
                     .doesNotContain("src=\"http").doesNotContain("href=\"http");
+            Answer bare = get(rt, "/drainpilot");
+            assertThat(bare.status()).as("/drainpilot redirects").isEqualTo(302);
         }
     }
 }
