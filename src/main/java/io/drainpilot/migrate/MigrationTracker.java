@@ -133,10 +133,11 @@ public class MigrationTracker {
     /** Counts a success on the source node's summary; marks the migration as recorded first (count at most once). */
     public void recordSuccess(TrackedMigration t) {
         markRecorded(t);
-        metrics.migrationEnded(t.result(), t.duration());
         durations.add(t.duration() == null ? Duration.ZERO : t.duration());
         touchedNodes.add(t.sourceNode());
         status.update(t.sourceNode(), null, EvacuationSummary::plusMigrated);
+        // counted after the summary: nothing may come between marking it recorded and counting it there
+        metrics.migrationEnded(t.result(), t.duration());
         LOG.info("Node {}: {}/{} migrated to {} in {}s", t.sourceNode(), t.namespace(), t.vmi(), t.targetNode(),
                 t.duration() == null ? "?" : t.duration().toSeconds());
     }

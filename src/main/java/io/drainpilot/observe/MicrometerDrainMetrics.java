@@ -24,6 +24,7 @@ import java.util.function.Supplier;
  * are bound. Without one (metrics disabled) every call is a no-op.
  */
 public class MicrometerDrainMetrics implements DrainMetrics {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(MicrometerDrainMetrics.class);
     /** Board states of a VM still to be moved (planned, or waiting out a backoff). */
     static final Set<String> PENDING = Set.of("Migrate", "NotMigratable", "NoCompatibleTarget", "WAITING");
     static final String IN_FLIGHT = "IN_FLIGHT";
@@ -74,46 +75,53 @@ public class MicrometerDrainMetrics implements DrainMetrics {
         return registry;
     }
 
+    /** Metrics never break the flow: a failure here is logged, not thrown into a stage. */
+    private void safely(String what, java.util.function.Consumer<MeterRegistry> count) {
+        try {
+            MeterRegistry r = registry();
+            if (r != null) {
+                count.accept(r);
+            }
+        } catch (RuntimeException e) {
+            LOG.warn("metrics: could not count {}: {}", what, e.toString());
+        }
+    }
+
     @Override
     public void migrationStarted(String node) {
-        MeterRegistry r = registry();
-        if (r != null) {
+        safely("migration started", r -> {
             Counter.builder("drainpilot.migrations.started").description("Live migrations (VMIMs) DrainPilot created")
                     .tag("node", String.valueOf(node)).register(r).increment();
-        }
+        });
     }
 
     @Override
     public void migrationEnded(String result, Duration duration) {
-        MeterRegistry r = registry();
-        if (r == null) {
-            return;
-        }
-        Counter.builder("drainpilot.migrations.ended").description("Migrations of DrainPilot's that ended, by result")
-                .tag("result", String.valueOf(result)).register(r).increment();
-        if (duration != null) {
-            Timer.builder("drainpilot.migration.duration").description("Migration creation to Succeeded")
-                    .tag("result", String.valueOf(result)).publishPercentileHistogram()
-                    .minimumExpectedValue(Duration.ofSeconds(1)).maximumExpectedValue(Duration.ofHours(2))
-                    .register(r).record(duration);
-        }
+        safely("migration ended", r -> {
+            Counter.builder("drainpilot.migrations.ended").description("Migrations of DrainPilot's that ended, by result")
+                    .tag("result", String.valueOf(result)).register(r).increment();
+            if (duration != null) {
+                Timer.builder("drainpilot.migration.duration").description("Migration creation to Succeeded")
+                        .tag("result", String.valueOf(result)).publishPercentileHistogram()
+                        .minimumExpectedValue(Duration.ofSeconds(1)).maximumExpectedValue(Duration.ofHours(2))
+                        .register(r).record(duration);
+            }
+        });
     }
 
     @Override
     public void recoveryOutcome(String reason, String action) {
-        MeterRegistry r = registry();
-        if (r != null) {
+        safely("recovery outcome", r -> {
             Counter.builder("drainpilot.recovery.outcomes").description("Recovery decisions, by reason and action")
                     .tag("reason", String.valueOf(reason)).tag("action", String.valueOf(action)).register(r).increment();
-        }
+        });
     }
 
     @Override
     public void alertDelivered(String channel, boolean ok) {
-        MeterRegistry r = registry();
-        if (r != null) {
+        safely("alert", r -> {
             Counter.builder("drainpilot.alerts").description("Alerts sent to a channel (log, events, webhook)")
                     .tag("channel", String.valueOf(channel)).tag("ok", String.valueOf(ok)).register(r).increment();
-        }
+        });
     }
 }
