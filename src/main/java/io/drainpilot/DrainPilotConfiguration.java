@@ -9,7 +9,12 @@ import io.drainpilot.drain.NodeEvacuation;
 import io.drainpilot.kubevirt.ClusterApi;
 import io.drainpilot.leader.LeaderElection;
 import io.drainpilot.observe.DrainMetrics;
+import io.drainpilot.observe.KubernetesApiHealthCheck;
+import io.drainpilot.observe.MicrometerDrainMetrics;
 import io.drainpilot.observe.StatusBoard;
+import io.drainpilot.observe.StatusJson;
+import io.micrometer.core.instrument.MeterRegistry;
+import org.apache.camel.health.HealthCheckRegistry;
 import io.drainpilot.migrate.MigrationRequester;
 import io.drainpilot.migrate.MigrationTracker;
 import io.drainpilot.recover.Recovery;
@@ -52,7 +57,40 @@ public class DrainPilotConfiguration implements CamelConfiguration {
         }
         LOG.info("DrainPilot connecting to {}{}", client.getMasterUrl(), settings.dryRun ? " (dry run: no changes)" : "");
         LeaderElection.configure(context, client, settings);
-        bind(registry, new ClusterApi(client, settings.dryRun), settings);
+        if (metricsEnabled(context) && registry.findSingleByType(DrainMetrics.class) == null) {
+            // bound before the other beans so bind() hands it to the stages; Camel creates the MeterRegistry later
+            registry.bind("drainMetrics", new MicrometerDrainMetrics(() -> meterRegistry(context)));
+        }
+        ClusterApi api = new ClusterApi(client, settings.dryRun);
+        bind(registry, api, settings);
+        // readiness: the API server answers (Camel's routes check adds "routes started")
+        registry.bind("kubernetesApiHealthCheck", new KubernetesApiHealthCheck(api, settings.healthApiTimeout));
+        DrainMetrics metrics = registry.findSingleByType(DrainMetrics.class);
+        context.addLifecycleStrategy(new org.apache.camel.support.LifecycleStrategySupport() {
+            @Override
+            public void onContextStarted(CamelContext ctx) {
+                HealthCheckRegistry health = HealthCheckRegistry.get(ctx);
+                if (health != null) {
+                    health.register(registry.lookupByNameAndType("kubernetesApiHealthCheck", KubernetesApiHealthCheck.class));
+                }
+                if (metrics instanceof MicrometerDrainMetrics m && m.registry() == null) {
+                    LOG.warn("camel.metrics.enabled is true but no MeterRegistry was found: DrainPilot metrics are off");
+                }
+            }
+        });
+    }
+
+    private static boolean metricsEnabled(CamelContext context) {
+        return "true".equalsIgnoreCase(context.getPropertiesComponent().resolveProperty("camel.metrics.enabled").orElse("false").trim());
+    }
+
+    /** The registry Camel Main serves at /observe/metrics (camel-micrometer-prometheus). */
+    static MeterRegistry meterRegistry(CamelContext context) {
+        MeterRegistry r = context.getRegistry().lookupByNameAndType("metricsRegistry", MeterRegistry.class);
+        if (r == null) {
+            r = context.getRegistry().findSingleByType(io.micrometer.prometheusmetrics.PrometheusMeterRegistry.class);
+        }
+        return r != null ? r : context.getRegistry().findSingleByType(MeterRegistry.class);
     }
 
     /**
@@ -76,8 +114,10 @@ public class DrainPilotConfiguration implements CamelConfiguration {
         StatusBoard board = new StatusBoard();
         ProblemReporter problems = new ProblemReporter(api, settings.events);
         DrainScanner scanner = new DrainScanner(api, settings, problems, board);
+        metrics.board(board);
         registry.bind("drainMetrics", metrics);
         registry.bind("statusBoard", board);
+        registry.bind("statusJson", new StatusJson(board));
         registry.bind("settings", settings);
         registry.bind("clusterApi", api);
         registry.bind("drainScanner", scanner);

@@ -67,6 +67,8 @@ public final class Settings {
     public final Duration leaseDuration;
     public final Duration renewDeadline;
     public final Duration leaderRetryPeriod;
+    // health
+    public final Duration healthApiTimeout;
 
     /** Every key this class reads; the others in the drainpilot.* space are Camel route placeholders. */
     public static final Set<String> KNOWN_KEYS;
@@ -142,6 +144,7 @@ public final class Settings {
             problem("drainpilot.leader.pod-name", "", "must name this pod when leader election is on"
                     + " (the Deployment sets it from the downward API: POD_NAME)");
         }
+        healthApiTimeout = duration("drainpilot.health.api-timeout", "3s", Duration.ofMillis(100), Duration.ofMinutes(1));
     }
 
     /** Reads and checks every key; throws {@link InvalidSettingException} listing every problem found. */

@@ -59,6 +59,19 @@ public final class Demo {
         }
     }
 
+    /** {@code preferred} when nothing listens there, else a free port the system picks. */
+    static int freePort(int preferred) {
+        for (int p : new int[] {preferred, 0}) {
+            try (java.net.ServerSocket s = new java.net.ServerSocket(p)) {
+                s.setReuseAddress(true);
+                return s.getLocalPort();
+            } catch (java.io.IOException e) {
+                // taken: try the next
+            }
+        }
+        throw new IllegalStateException("no free TCP port for the management server");
+    }
+
     private int play(CommandLine cli) {
         Map<String, String> before = placement();
         say("VMs on node-1 before the drain:");
@@ -72,8 +85,12 @@ public final class Demo {
         settings.put("drainpilot.await.period", "500ms");
         settings.put("drainpilot.poll.initial-delay", "500ms");
         settings.put("drainpilot.recovery.backoff", "2s");
+        // the configured management port (9876) when free, else any free one: the demo never collides
+        int port = freePort(9876);
+        settings.put("camel.management.port", String.valueOf(port));
         try (DrainPilotRuntime drainPilot = DrainPilotRuntime.create(cli.config(), settings, cluster.newClient()).start()) {
             say("DrainPilot is running (routes from routes/, settings from " + cli.config() + ").");
+            say("Watch it at http://localhost:" + port + "/drainpilot/ (metrics: /observe/metrics).");
             say("Rancher cordons node-1 and writes rke.cattle.io/pre-drain on its machine-plan Secret;");
             say("the drain waits until every pre-drain hook, drainpilot.io/pre-hook included, holds the same value.");
             rancherPreDrain("node-1");

@@ -73,6 +73,18 @@ public class ClusterApi {
         return client.nodes().list().getItems();
     }
 
+    /**
+     * Readiness: lists at most one node and waits at most {@code timeout}; throws when the API server does not
+     * answer in time or refuses (the same permission the scan uses, so it also proves the credentials work).
+     */
+    @ApiCall(group = "", resource = "nodes", verbs = "list")
+    public void probe(java.time.Duration timeout) throws Exception {
+        java.util.concurrent.CompletableFuture
+                .supplyAsync(() -> client.nodes().list(new io.fabric8.kubernetes.api.model.ListOptionsBuilder()
+                        .withLimit(1L).build()))
+                .get(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+    }
+
     @ApiCall(group = "", resource = "nodes", verbs = "get")
     public Optional<Node> node(String name) {
         return Optional.ofNullable(client.nodes().withName(name).get());

@@ -137,9 +137,9 @@ public class MigrationTracker {
     public void recordSuccess(TrackedMigration t) {
         status.update(t.sourceNode(), null, EvacuationSummary::plusMigrated);
         markRecorded(t);
-        metrics.migrationEnded(t.result(), t.duration());
         durations.add(t.duration() == null ? Duration.ZERO : t.duration());
         touchedNodes.add(t.sourceNode());
+        metrics.migrationEnded(t.result(), t.duration());
         LOG.info("Node {}: {}/{} migrated to {} in {}s", t.sourceNode(), t.namespace(), t.vmi(), t.targetNode(),
                 t.duration() == null ? "?" : t.duration().toSeconds());
     }

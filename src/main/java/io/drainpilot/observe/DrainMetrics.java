@@ -9,6 +9,10 @@ public interface DrainMetrics {
     DrainMetrics NONE = new DrainMetrics() {
     };
 
+    /** The board the gauges read (nodes draining, VMs pending and in flight). */
+    default void board(StatusBoard board) {
+    }
+
     /** A VMIM was created for a VM on {@code node}. */
     default void migrationStarted(String node) {
     }

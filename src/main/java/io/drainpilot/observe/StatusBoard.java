@@ -1,5 +1,6 @@
 package io.drainpilot.observe;
 
+import io.drainpilot.drain.EvacuationSummary;
 import io.drainpilot.drain.NodePlan;
 import io.drainpilot.drain.VmWork;
 
@@ -18,8 +19,14 @@ public class StatusBoard {
     public record VmLine(String namespace, String name, String state, String detail) {
     }
 
-    /** One node's card on the board. */
-    public record NodeCard(String node, String state, List<String> signals, List<VmLine> vms, Instant seenAt) {
+    /**
+     * One node's card on the board.
+     *
+     * @param summary the node's {@code drainpilot.io/evacuation-summary} as the scan read it (one scan behind
+     *                what the scan then wrote), or null
+     */
+    public record NodeCard(String node, String state, List<String> signals, List<VmLine> vms, Instant seenAt,
+            EvacuationSummary summary) {
         public long count(String vmState) {
             return vms.stream().filter(v -> v.state().equals(vmState)).count();
         }
@@ -30,7 +37,10 @@ public class StatusBoard {
     /** Records what a scan made of a node. */
     public void update(NodePlan plan, String state) {
         List<VmLine> vms = plan.vms().stream().map(StatusBoard::line).toList();
-        nodes.put(plan.node(), new NodeCard(plan.node(), state, plan.request().signals(), vms, Instant.now()));
+        Map<String, String> a = plan.request().node() == null || plan.request().node().getMetadata() == null ? null
+                : plan.request().node().getMetadata().getAnnotations();
+        EvacuationSummary summary = a == null ? null : EvacuationSummary.parse(a.get(io.drainpilot.Names.EVACUATION_SUMMARY));
+        nodes.put(plan.node(), new NodeCard(plan.node(), state, plan.request().signals(), vms, Instant.now(), summary));
     }
 
     /** A node no scan reports any more (drain over or withdrawn) leaves the board. */

@@ -51,12 +51,28 @@ public final class Harness implements AutoCloseable {
 
     public DrainPilotRuntime startDrainPilot(Map<String, String> overrides) {
         Map<String, String> all = fastSettings();
+        // every process gets its own free management port (health, metrics, status page): no collisions
+        all.put("camel.management.port", String.valueOf(freePort()));
         all.putAll(overrides);
         KubernetesClient client = cluster.newClient();
         clients.add(client);
         DrainPilotRuntime rt = DrainPilotRuntime.create(Path.of("config/application.properties"), all, client).start();
         processes.add(rt);
         return rt;
+    }
+
+    /** The port a process serves health, metrics and the status page on. */
+    public static int port(DrainPilotRuntime rt) {
+        return Integer.parseInt(rt.context().getPropertiesComponent().resolveProperty("camel.management.port").orElseThrow());
+    }
+
+    public static int freePort() {
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+            s.setReuseAddress(true);
+            return s.getLocalPort();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     public DrainPilotRuntime startDrainPilot() {
