@@ -121,7 +121,7 @@ public class DrainPilotConfiguration implements CamelConfiguration {
         registry.bind("settings", settings);
         registry.bind("clusterApi", api);
         registry.bind("drainScanner", scanner);
-        registry.bind("nodeEvacuation", new NodeEvacuation(api, settings, problems, scanner, board));
+        registry.bind("nodeEvacuation", new NodeEvacuation(api, settings, problems, board));
         registry.bind("migrationRequester", new MigrationRequester(api, settings, metrics));
         registry.bind("migrationTracker", new MigrationTracker(api, settings, clock, metrics));
         registry.bind("recovery", new Recovery(api, settings, clock, metrics));

@@ -37,6 +37,18 @@ public class DrainScanner {
         this.problems = problems;
     }
 
+    /**
+     * The drain requests of just these nodes (the await stage calls this for nodes whose migrations ended, so
+     * their freed slots are refilled and a finished node is released without waiting for the next scan).
+     * No nodes, no API call.
+     */
+    public List<DrainRequest> rescan(java.util.Collection<String> nodes) {
+        if (nodes == null || nodes.isEmpty()) {
+            return List.of();
+        }
+        return scan().stream().filter(r -> nodes.contains(r.nodeName())).toList();
+    }
+
     /** Every node with a drain signal or a cancel request, plus bookkeeping for drains that were withdrawn. */
     public List<DrainRequest> scan() {
         List<Node> nodes = api.nodes();

@@ -47,18 +47,15 @@ public class NodeEvacuation {
     private final ProblemReporter problems;
     private final DrainRelease release;
     private final NodeStatus status;
-    private final DrainScanner scanner;
     private final Map<String, String> lastLoggedPlan = new ConcurrentHashMap<>();
 
     private final StatusBoard board;
 
-    public NodeEvacuation(ClusterApi api, Settings settings, ProblemReporter problems, DrainScanner scanner,
-            StatusBoard board) {
+    public NodeEvacuation(ClusterApi api, Settings settings, ProblemReporter problems, StatusBoard board) {
         this.api = api;
         this.board = board;
         this.settings = settings;
         this.problems = problems;
-        this.scanner = scanner;
         this.status = new NodeStatus(api);
         this.release = new DrainRelease(api, settings, status);
     }
@@ -95,25 +92,6 @@ public class NodeEvacuation {
         logIfChanged(plan);
         board.update(plan, writeStatus(plan));
         return plan;
-    }
-
-    /**
-     * Brings the status of nodes whose migrations just finished up to date, releasing those with nothing left
-     * to move, without waiting for the next scan (await stage). Starts no migration.
-     */
-    public void refresh(java.util.Collection<String> nodes) {
-        if (nodes == null || nodes.isEmpty()) {
-            return;
-        }
-        for (DrainRequest r : scanner.scan()) {
-            String state = annotations(r.node()).get(Names.EVACUATION);
-            if (nodes.contains(r.nodeName()) && !r.cancel()
-                    && (Names.IN_PROGRESS.equals(state) || Names.BLOCKED.equals(state))) {
-                List<VmWork> vms = sortVmis(r);
-                NodePlan plan = new NodePlan(r, nodeState(vms), vms);
-                board.update(plan, writeStatus(plan));
-            }
-        }
     }
 
     private NodePlan cancel(DrainRequest request, String state) {
@@ -178,38 +156,35 @@ public class NodeEvacuation {
     private VmWork classify(String node, Node source, VirtualMachineInstance vmi, ScanContext ctx, PlanInputs inputs) {
         String ns = vmi.getMetadata().getNamespace();
         String vmiName = vmi.getMetadata().getName();
-        Optional<VirtualMachine> vm = Optional.empty();
-        String fallback = fallbackOf(vmi, null);
         if ("true".equals(vmi.label(Names.SKIP))) {
-            return new VmWork(node, vmi, VmWork.State.SKIPPED, null, "labelled " + Names.SKIP, fallback, ctx);
-        }
-        vm = api.vm(ns, vmiName);
-        if (vm.isPresent()) {
-            Map<String, String> vmLabels = vm.get().getMetadata().getLabels() == null ? Map.of() : vm.get().getMetadata().getLabels();
-            if ("true".equals(vmLabels.get(Names.SKIP))) {
-                return new VmWork(node, vmi, VmWork.State.SKIPPED, null, "VM labelled " + Names.SKIP, fallback, ctx);
-            }
-            fallback = fallbackOf(vmi, vm.get());
+            return new VmWork(node, vmi, VmWork.State.SKIPPED, null, "labelled " + Names.SKIP, null, ctx);
         }
         if (vmi.nodeName().isEmpty()) {
             problems.report(vmi, "has label " + io.drainpilot.kubevirt.KubeVirtNames.LABEL_NODE_NAME
                     + " but no status.nodeName; left alone until KubeVirt reports where it runs");
-            return new VmWork(node, vmi, VmWork.State.SKIPPED, null, "no status.nodeName", fallback, ctx);
+            return new VmWork(node, vmi, VmWork.State.SKIPPED, null, "no status.nodeName", null, ctx);
         }
         Optional<VirtualMachineInstanceMigration> inFlight = ctx.inFlight().forVmi(ns, vmiName);
         if (inFlight.isPresent()) {
             VirtualMachineInstanceMigration m = inFlight.get();
             boolean ours = Names.MANAGED_BY_VALUE.equals(label(m, Names.MANAGED_BY));
             return new VmWork(node, vmi, VmWork.State.IN_FLIGHT, null, (ours ? "" : "adopted ") + "migration "
-                    + m.getMetadata().getName(), fallback, ctx);
-        }
-        String settled = vmi.annotation(Bookkeeping.SETTLED);
-        if (settled != null && !(Names.BLOCKED.equalsIgnoreCase(settled) && !"block".equals(fallback))) {
-            return new VmWork(node, vmi, VmWork.State.SETTLED, null, "fallback " + settled + " applied", fallback, ctx);
+                    + m.getMetadata().getName(), null, ctx);
         }
         String retryAfter = vmi.annotation(Bookkeeping.RETRY_AFTER);
         if (retryAfter != null && parseInstant(retryAfter).map(t -> t.isAfter(Instant.now())).orElse(false)) {
-            return new VmWork(node, vmi, VmWork.State.WAITING, null, "retry after " + retryAfter, fallback, ctx);
+            return new VmWork(node, vmi, VmWork.State.WAITING, null, "retry after " + retryAfter, null, ctx);
+        }
+        // only VMs that may need a decision cost a read of their VirtualMachine (its labels count too)
+        Optional<VirtualMachine> vm = api.vm(ns, vmiName);
+        if (vm.map(v -> v.getMetadata().getLabels()).map(l -> "true".equals(l.get(Names.SKIP))).orElse(false)) {
+            return new VmWork(node, vmi, VmWork.State.SKIPPED, null, "VM labelled " + Names.SKIP, null, ctx);
+        }
+        String fallback = fallbackOf(vmi, vm.orElse(null));
+        String settled = vmi.annotation(Bookkeeping.SETTLED);
+        // a held VM whose owner has since chosen another fallback is decided again
+        if (settled != null && !("block".equals(settled) && !"block".equals(fallback))) {
+            return new VmWork(node, vmi, VmWork.State.SETTLED, null, "fallback " + settled + " applied", fallback, ctx);
         }
         if (CpuRequirement.of(vmi).noCpuSection()) {
             problems.report(vmi, "has no spec.domain.cpu.model: planned as KubeVirt's default, host-model, which"

@@ -92,10 +92,15 @@ public class MigrationRequester {
         try {
             created = api.createMigration(vmim);
         } catch (KubernetesClientException e) {
+            String message = e.getStatus() == null || e.getStatus().getMessage() == null ? "" : e.getStatus().getMessage();
+            if (message.contains("in-flight migration detected")) {
+                // our own earlier create went through but its answer was lost: that one is running
+                return "already migrating";
+            }
             if (e.getCode() == 422 || e.getCode() == 400) {
                 // KubeVirt's admission said no: the reason is the VM's, not the API's
                 throw new MigrationProblem(new RecoveryCase(source, ns, work.name(), RecoveryCase.Reason.MigrationFailed,
-                        "KubeVirt refused the migration: " + e.getStatus().getMessage(), target));
+                        "KubeVirt refused the migration: " + message, target));
             }
             throw e;
         }

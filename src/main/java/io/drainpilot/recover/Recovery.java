@@ -81,6 +81,14 @@ public class Recovery {
     private Alert decide(RecoveryCase c) {
         Optional<VirtualMachineInstance> vmi = api.vmi(c.namespace(), c.vmi());
         if (vmi.isEmpty()) {
+            Optional<VirtualMachine> vm = api.vm(c.namespace(), c.vmi());
+            boolean stoppedByUs = vm.map(v -> v.getMetadata().getAnnotations()).map(a -> a.get(Bookkeeping.STOPPED_FOR_NODE))
+                    .map(c.node()::equals).orElse(false);
+            if (stoppedByUs) {
+                // a retry of a shutdown-restart whose alert was lost: say it now
+                return Alert.of(Alert.WARNING, c.node(), c.namespace(), c.vmi(), c.reason().name(), c.detail(), 0,
+                        "shutdown-restart");
+            }
             return Alert.of(Alert.INFO, c.node(), c.namespace(), c.vmi(), c.reason().name(), "the VMI no longer exists", 0, "none");
         }
         int attempts = parse(vmi.get().annotation(Names.ATTEMPTS));
@@ -146,8 +154,13 @@ public class Recovery {
         // record first: a crash between the two writes must never leave a VM stopped that nobody will restart
         api.updateVm(c.namespace(), c.vmi(), null, Map.of(Bookkeeping.STOPPED, "true"), ann);
         api.updateVm(c.namespace(), c.vmi(), VirtualMachine.HALTED, Map.of(), Map.of());
-        api.annotateVmi(c.namespace(), c.vmi(), Map.of(Bookkeeping.SETTLED, "shutdown-restart"));
-        bumpFellBack(c.node());
+        try {
+            api.annotateVmi(c.namespace(), c.vmi(), Map.of(Bookkeeping.SETTLED, "shutdown-restart"));
+            bumpFellBack(c.node());
+        } catch (RuntimeException e) {
+            // the VM is stopped: that must be told even if the bookkeeping after it failed (the VM carries the record)
+            LOG.warn("{}: stopped, but recording it on the VMI or node failed: {}", c.vmRef(), brief(e));
+        }
         return Alert.of(Alert.WARNING, c.node(), c.namespace(), c.vmi(), c.reason().name(), why, attempts,
                 "shutdown-restart");
     }

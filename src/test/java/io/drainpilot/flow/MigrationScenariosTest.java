@@ -158,9 +158,11 @@ class MigrationScenariosTest {
             await().atMost(Harness.PATIENCE).until(() -> "node-2".equals(h.nodeOf("default", "passthrough-vm")));
             await().atMost(Harness.PATIENCE).untilAsserted(() ->
                     assertThat(h.summary("node-1").inFlight()).isEqualTo(1));
-            h.cluster.simulator().clearFaultsOf("default", "host-model-vm");
             h.kube.resources(VirtualMachineInstanceMigration.class).inNamespace("default").withName(name).delete();
             // KubeVirt's own migration was cancelled by someone: DrainPilot now moves the VM itself
+            await().atMost(Harness.PATIENCE).until(() -> h.cluster.record().migrationsCreated().stream()
+                    .filter(c -> c.vmiName().equals("host-model-vm")).count() == 2);
+            h.cluster.simulator().clearFaultsOf("default", "host-model-vm");
             h.awaitEvacuation("node-1", Names.COMPLETED);
             assertThat(h.cluster.record().refusals()).isEmpty();
             assertThat(h.cluster.record().migrationsCreated()).filteredOn(c -> c.vmiName().equals("host-model-vm"))

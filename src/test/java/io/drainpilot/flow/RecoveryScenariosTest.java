@@ -89,6 +89,28 @@ class RecoveryScenariosTest {
     }
 
     @Test
+    void aBlockedDrainGoesOnOnceAPersonChoosesAnotherFallback() {
+        Scenario s = Scenario.builder().kubeVirt("kubevirt", "v1.6.0")
+                .node(Scenario.node("node-1", CpuProfile.SKYLAKE).memory("32Gi"))
+                .node(Scenario.node("node-2", CpuProfile.SKYLAKE).memory("32Gi"))
+                .vm(vm("local-disk").notLiveMigratable("DisksNotLiveMigratable"))
+                .build();
+        try (Harness h = new Harness(s)) {
+            h.startDrainPilot();
+            h.requestDrain("node-1");
+            h.awaitEvacuation("node-1", Names.BLOCKED);
+            h.kube.resources(VirtualMachine.class).inNamespace(NS).withName("local-disk").edit(v -> {
+                v.getMetadata().getLabels().put(Names.FALLBACK, "release");
+                return v;
+            });
+            h.awaitEvacuation("node-1", Names.COMPLETED);
+            assertThat(h.vmi(NS, "local-disk").annotation("drainpilot.io/settled")).isEqualTo("release");
+            assertThat(eventsAbout(h, "local-disk")).extracting(Event::getReason)
+                    .contains("DrainPilotBlock", "DrainPilotRelease");
+        }
+    }
+
+    @Test
     void shutdownRestartStartsTheVmAgainOnlyAfterTheNodeIsReleasedAndOnAnotherNode() {
         try (Harness h = new Harness(threeSkylakes(vm("stop-me").label(Names.FALLBACK, "shutdown-restart"), vm("mover")))) {
             h.cluster.simulator().failAllMigrationsOf(NS, "stop-me", "injected: never converges");
