@@ -124,7 +124,7 @@ public final class ScaleBenchmark {
                 MemoryMXBean mem = ManagementFactory.getMemoryMXBean();
                 System.gc();
                 long heapBefore = mem.getHeapMemoryUsage().getUsed();
-                int cycles = nodes <= 100 ? 300 : nodes <= 1000 ? 60 : 12;
+                int cycles = nodes <= 100 ? 100 : nodes <= 1000 ? 20 : 5;
                 long l0 = System.nanoTime();
                 for (int i = 0; i < cycles; i++) {
                     scan.run();
