@@ -38,21 +38,9 @@ public final class OverheadBenchmark {
         }
     }
 
-    /** With argument {@code fixed-mock}: JsonPatchTestFailures installed (a failed JSON-patch test answers 422 instead
-     * of hanging until the client's 10 s timeout), fast polling only. */
-    static boolean fixedMock;
-
     public static void main(String[] args) {
         List<Result> results = new java.util.ArrayList<>();
         long t0 = System.nanoTime();
-        fixedMock = java.util.Arrays.asList(args).contains("fixed-mock");
-        if (fixedMock) {
-            results.add(drainPilot(Map.of("drainpilot.poll.period", "200ms", "drainpilot.await.period", "200ms",
-                    "drainpilot.poll.initial-delay", "100ms"), "scan 200ms, await 200ms"));
-            results.add(baseline(200, "poll 200ms"));
-            print(results, t0);
-            return;
-        }
         // fast polling (what the scenario tests use), then DrainPilot's defaults (scan 5 s, await 2 s)
         results.add(drainPilot(Map.of("drainpilot.poll.period", "200ms", "drainpilot.await.period", "200ms",
                 "drainpilot.poll.initial-delay", "100ms"), "scan 200ms, await 200ms"));
@@ -65,9 +53,6 @@ public final class OverheadBenchmark {
 
     static void print(List<Result> results, long t0) {
         System.out.println();
-        if (fixedMock) {
-            System.out.println("(mock fixed: JsonPatchTestFailures answers 422 for a failed JSON-patch test; PATCH requests are counted twice)");
-        }
         System.out.println("OverheadBenchmark: one node, " + VMS + " VMs x 1 GiB, parallelism " + OUTBOUND
                 + " (outbound per node), SimSettings.forTests(); " + BenchSupport.machine());
         System.out.println("| who        | periods                         | total (s) | ideal (s) | overhead ratio | API requests |");
@@ -106,9 +91,6 @@ public final class OverheadBenchmark {
     static Result drainPilot(Map<String, String> overrides, String periods) {
         try (SimulatedCluster cluster = SimulatedCluster.start(scenario(), SimSettings.forTests());
              KubernetesClient kube = BenchSupport.client(cluster, BenchSupport.OBSERVER)) {
-            if (fixedMock) {
-                io.drainpilot.sim.JsonPatchTestFailures.install(cluster);
-            }
             DrainPilotRuntime rt = BenchSupport.drainPilot(cluster, overrides);
             try {
                 BenchSupport.sleep(1500); // started and idle

@@ -105,9 +105,12 @@ public final class ScaleBenchmark {
                         evacuation.evaluate(r);
                     }
                 };
+                // what the await route does: poll our migrations, re-evaluate only nodes whose migrations ended
                 Runnable await = () -> {
                     tracker.poll();
-                    evacuation.refresh(java.util.Set.of("node-1"));
+                    for (DrainRequest r : scanner.rescan(tracker.drainTouchedNodes())) {
+                        evacuation.evaluate(r);
+                    }
                 };
                 for (int draining : new int[]{0, 1}) {
                     if (draining == 1) {

@@ -8,7 +8,6 @@ import io.drainpilot.sim.Scenario;
 import io.drainpilot.sim.SimDispatcher;
 import io.fabric8.mockwebserver.dsl.HttpMethod;
 import io.fabric8.mockwebserver.http.MockResponse;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
@@ -20,10 +19,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /**
- * Deterministic reproductions of what the random fault runs found: the recovery route has no error handling of its
- * own, so a Kubernetes API error inside {@code Recovery} escapes to the timer consumer (no alert, no retry), and the
- * shutdown-restart fallback stops the VM before its last writes, so such an error leaves the VM stopped without an
- * alert.
+ * Deterministic checks for what the random fault runs once found: a Kubernetes API error inside {@code Recovery}
+ * is handled by the recovery route itself (retried, alerted, never escaping to the timer), and an error after the
+ * shutdown-restart fallback stopped a VM never leaves it stopped without an alert.
  */
 class RecoveryFaultBugsTest {
 
@@ -50,9 +48,6 @@ class RecoveryFaultBugsTest {
     }
 
     @Test
-    @Disabled("bug: routes/recovery.camel.yaml has no routeConfigurationId/onException: a KubernetesClientException in "
-            + "Recovery (here the block fallback's VMI annotation) is exhausted by the DefaultErrorHandler and escapes "
-            + "to the scan timer consumer unhandled, with no alert")
     void anApiErrorInsideRecoveryIsHandledNotEscaped() {
         try (FaultHarness h = new FaultHarness(twoNodes()
                 .vm(Scenario.vm("default", "local-vm").on("node-1").memory("1Gi").notLiveMigratable("DisksNotLiveMigratable"))
@@ -66,9 +61,6 @@ class RecoveryFaultBugsTest {
     }
 
     @Test
-    @Disabled("bug: Recovery.shutdown (src/main/java/io/drainpilot/recover/Recovery.java, the annotateVmi SETTLED and "
-            + "bumpFellBack calls after updateVm(HALTED)) throws after the VM is stopped; the alert is never sent and, the "
-            + "VMI being gone, no later scan sends it: on a node that stays Blocked the VM stays stopped silently")
     void aVmStoppedByTheFallbackAlwaysHasAnAlert() {
         try (FaultHarness h = new FaultHarness(twoNodes()
                 .vm(Scenario.vm("default", "stoppable").on("node-1").memory("1Gi")
