@@ -46,7 +46,7 @@ public class MigrationRequester {
     }
 
     /** Creates the migration, or leaves the VM for the next scan; throws {@link MigrationProblem} for recovery. */
-    public String request(VmWork work) {
+    public synchronized String request(VmWork work) {
         ScanContext ctx = work.context();
         if (!(work.decision() instanceof Decision.Migrate migrate)) {
             throw new IllegalArgumentException(work.describe() + " is not planned to migrate");
@@ -54,8 +54,7 @@ public class MigrationRequester {
         VirtualMachineInstance vmi = work.vmi();
         String ns = work.namespace();
         String source = work.node();
-        InFlightMigrations inFlight = ctx.inFlight();
-        if (inFlight.forVmi(ns, work.name()).isPresent()) {
+        if (ctx.inFlight().forVmi(ns, work.name()).isPresent()) {
             return "already migrating";
         }
         boolean steer = TargetSteering.enabled(settings.targetSteering, ctx.kubeVirt());
@@ -69,6 +68,12 @@ public class MigrationRequester {
         Optional<VirtualMachineInstance> fresh = api.vmi(ns, work.name());
         if (fresh.isEmpty() || !source.equals(fresh.get().nodeName().orElse(null))) {
             return "moved or gone since the plan";
+        }
+        // the scan's snapshot may predate a migration the other stage (or another scan) just started: the caps and
+        // "never two for one VMI" are checked again on the cluster's current list, one request at a time
+        InFlightMigrations inFlight = InFlightMigrations.of(api.migrations(null));
+        if (inFlight.forVmi(ns, work.name()).isPresent()) {
+            return "already migrating";
         }
         if (inFlight.total() >= limits.cluster()) {
             return waitFor("cluster-wide cap " + limits.cluster(), work);
@@ -85,7 +90,7 @@ public class MigrationRequester {
             }
         }
         VirtualMachineInstanceMigration vmim = newMigration(ns, work.name(), source, target);
-        int attempts = parseAttempts(vmi.annotation(Names.ATTEMPTS)) + 1;
+        int attempts = parseAttempts(fresh.get().annotation(Names.ATTEMPTS)) + 1;
         // count the attempt first: a crash after the create must not lose it
         api.annotateVmi(ns, work.name(), Map.of(Names.ATTEMPTS, String.valueOf(attempts)));
         VirtualMachineInstanceMigration created;
@@ -104,7 +109,7 @@ public class MigrationRequester {
             }
             throw e;
         }
-        inFlight.add(created, source, target);
+        ctx.inFlight().add(created, source, target);
         metrics.migrationStarted(source);
         LOG.info("Node {}: migrating {}/{} ({}, attempt {}) {} as {}", source, ns, work.name(), migrate.cpuMode(), attempts,
                 target == null ? "to a node KubeVirt chooses among " + migrate.rankedTargets() : "to " + target,
