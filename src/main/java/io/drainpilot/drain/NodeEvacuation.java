@@ -10,6 +10,7 @@ import io.drainpilot.kubevirt.ClusterApi;
 import io.drainpilot.kubevirt.VirtualMachine;
 import io.drainpilot.kubevirt.VirtualMachineInstance;
 import io.drainpilot.kubevirt.VirtualMachineInstanceMigration;
+import io.drainpilot.migrate.AdoptedMigrations;
 import io.drainpilot.observe.StatusBoard;
 import io.drainpilot.plan.Decision;
 import io.drainpilot.plan.EvacuationPlanner;
@@ -51,8 +52,12 @@ public class NodeEvacuation {
 
     private final StatusBoard board;
 
-    public NodeEvacuation(ClusterApi api, Settings settings, ProblemReporter problems, StatusBoard board) {
+    private final AdoptedMigrations adopted;
+
+    public NodeEvacuation(ClusterApi api, Settings settings, ProblemReporter problems, StatusBoard board,
+            AdoptedMigrations adopted) {
         this.api = api;
+        this.adopted = adopted;
         this.board = board;
         this.settings = settings;
         this.problems = problems;
@@ -168,6 +173,9 @@ public class NodeEvacuation {
         if (inFlight.isPresent()) {
             VirtualMachineInstanceMigration m = inFlight.get();
             boolean ours = Names.MANAGED_BY_VALUE.equals(label(m, Names.MANAGED_BY));
+            if (!ours) {
+                adopted.adopt(ns, m.getMetadata().getName(), vmiName, node);
+            }
             return new VmWork(node, vmi, VmWork.State.IN_FLIGHT, null, (ours ? "" : "adopted ") + "migration "
                     + m.getMetadata().getName(), null, ctx);
         }

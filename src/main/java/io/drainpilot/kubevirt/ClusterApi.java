@@ -204,6 +204,12 @@ public class ClusterApi {
                 .withLabel(key, value).list().getItems();
     }
 
+    @ApiCall(group = KubeVirtNames.GROUP, resource = "virtualmachineinstancemigrations", verbs = "get")
+    public Optional<VirtualMachineInstanceMigration> migration(String namespace, String name) {
+        return Optional.ofNullable(client.resources(VirtualMachineInstanceMigration.class).inNamespace(namespace)
+                .withName(name).get());
+    }
+
     @ApiCall(group = KubeVirtNames.GROUP, resource = "virtualmachineinstancemigrations", verbs = "create")
     public VirtualMachineInstanceMigration createMigration(VirtualMachineInstanceMigration vmim) {
         if (skipWrite("create migration for " + vmim.getMetadata().getNamespace() + "/" + vmim.vmiName())) {

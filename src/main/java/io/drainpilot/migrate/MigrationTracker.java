@@ -47,8 +47,12 @@ public class MigrationTracker {
 
     private final DrainMetrics metrics;
 
-    public MigrationTracker(ClusterApi api, Settings settings, Clock clock, DrainMetrics metrics) {
+    private final AdoptedMigrations adopted;
+
+    public MigrationTracker(ClusterApi api, Settings settings, Clock clock, DrainMetrics metrics,
+            AdoptedMigrations adopted) {
         this.api = api;
+        this.adopted = adopted;
         this.metrics = metrics;
         this.status = new NodeStatus(api);
         this.settings = settings;
@@ -57,6 +61,7 @@ public class MigrationTracker {
 
     /** Our migrations that ended (or must end) since the last poll; in-flight ones only get a progress line. */
     public List<TrackedMigration> poll() {
+        followAdopted();
         List<TrackedMigration> ended = new ArrayList<>();
         for (VirtualMachineInstanceMigration m : api.migrationsLabelled(Names.MANAGED_BY, Names.MANAGED_BY_VALUE)) {
             if (m.getMetadata().getAnnotations() != null && m.getMetadata().getAnnotations().containsKey(Bookkeeping.RECORDED)) {
@@ -77,6 +82,29 @@ public class MigrationTracker {
             });
         }
         return ended;
+    }
+
+    /**
+     * Migrations someone else started: when one ends with the VM off the draining node it counts as migrated; when
+     * it fails the node is looked at again at once, and DrainPilot moves the VM itself.
+     */
+    private void followAdopted() {
+        for (AdoptedMigrations.Adopted a : adopted.all()) {
+            Optional<VirtualMachineInstanceMigration> m = api.migration(a.namespace(), a.name());
+            if (m.isPresent() && !m.get().phase().isFinal()) {
+                continue;
+            }
+            adopted.forget(a);
+            touchedNodes.add(a.node());
+            String now = api.vmi(a.namespace(), a.vmi()).flatMap(VirtualMachineInstance::nodeName).orElse(a.node());
+            if (m.isPresent() && m.get().phase() == MigrationPhase.SUCCEEDED && !now.equals(a.node())) {
+                status.update(a.node(), null, EvacuationSummary::plusMigrated);
+                LOG.info("Node {}: {}/{} moved to {} by adopted migration {}", a.node(), a.namespace(), a.vmi(), now, a.name());
+            } else {
+                LOG.info("Node {}: adopted migration {}/{} of {} ended without moving it; DrainPilot takes over",
+                        a.node(), a.namespace(), a.name(), a.vmi());
+            }
+        }
     }
 
     private Optional<TrackedMigration> track(VirtualMachineInstanceMigration m, MigrationPhase phase, String source) {

@@ -156,8 +156,7 @@ class MigrationScenariosTest {
             h.requestDrain("node-1");
             // the passthrough VM moves; the adopted one stays in flight and is never doubled
             await().atMost(Harness.PATIENCE).until(() -> "node-2".equals(h.nodeOf("default", "passthrough-vm")));
-            await().atMost(Harness.PATIENCE).untilAsserted(() ->
-                    assertThat(h.summary("node-1").inFlight()).isEqualTo(1));
+            await().atMost(Harness.PATIENCE).until(() -> h.summary("node-1") != null && h.summary("node-1").inFlight() == 1);
             h.kube.resources(VirtualMachineInstanceMigration.class).inNamespace("default").withName(name).delete();
             // KubeVirt's own migration was cancelled by someone: DrainPilot now moves the VM itself
             await().atMost(Harness.PATIENCE).until(() -> h.cluster.record().migrationsCreated().stream()
@@ -167,6 +166,28 @@ class MigrationScenariosTest {
             assertThat(h.cluster.record().refusals()).isEmpty();
             assertThat(h.cluster.record().migrationsCreated()).filteredOn(c -> c.vmiName().equals("host-model-vm"))
                     .extracting(SimRecord.CreatedMigration::name).hasSize(2).contains(name);
+        }
+    }
+
+    @Test
+    void anAdoptedMigrationThatSucceedsIsCounted() {
+        try (Harness h = new Harness(Scenarios.heterogeneous())) {
+            h.cluster.simulator().stallMigrationsOf("default", "host-model-vm");
+            VirtualMachineInstanceMigration external = new VirtualMachineInstanceMigration();
+            external.setMetadata(new ObjectMetaBuilder().withNamespace("default").withGenerateName("kubevirt-evacuation-")
+                    .build());
+            external.setSpec(new VirtualMachineInstanceMigration.Spec());
+            external.getSpec().vmiName = "host-model-vm";
+            h.kube.resource(external).create();
+            h.startDrainPilot();
+            h.requestDrain("node-1");
+            await().atMost(Harness.PATIENCE).until(() -> h.summary("node-1") != null && h.summary("node-1").inFlight() == 1
+                    && "node-2".equals(h.nodeOf("default", "passthrough-vm")));
+            h.cluster.simulator().clearFaultsOf("default", "host-model-vm");
+            h.awaitEvacuation("node-1", Names.COMPLETED);
+            assertThat(h.summary("node-1").migrated()).isEqualTo(2);
+            assertThat(h.cluster.record().migrationsCreated()).filteredOn(c -> c.vmiName().equals("host-model-vm"))
+                    .hasSize(1);
         }
     }
 
