@@ -4,10 +4,18 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.stream.Collectors;
 
 /** What to do with one VMI on a draining node; the routes branch on the record type. */
 public sealed interface Decision {
+    /** How many targets a line names before "and N other nodes". */
+    int SHOWN = 5;
+    /** How many per-node reasons a summary names before "and N more nodes". */
+    int SHOWN_REASONS = 10;
+
+    static String firstOf(List<String> items, int shown, String rest) {
+        return items.size() <= shown ? String.join(", ", items)
+                : String.join(", ", items.subList(0, shown)) + " and " + (items.size() - shown) + rest;
+    }
 
     /** One readable line for logs, Events and the plan preview. */
     String describe();
@@ -18,9 +26,10 @@ public sealed interface Decision {
             rankedTargets = List.copyOf(rankedTargets);
         }
 
+        /** The best few targets; a large cluster's full list would drown the plan log. */
         @Override
         public String describe() {
-            return "migrate (cpu " + cpuMode + ") to " + String.join(", ", rankedTargets);
+            return "migrate (cpu " + cpuMode + ") to " + firstOf(rankedTargets, SHOWN, " other nodes");
         }
     }
 
@@ -40,8 +49,13 @@ public sealed interface Decision {
 
         /** {@code node-2: lacks ...; node-3: cordoned, draining}. */
         public String summary() {
-            return reasonPerNode.isEmpty() ? "no other nodes" : reasonPerNode.entrySet().stream()
-                    .map(e -> e.getKey() + ": " + e.getValue()).collect(Collectors.joining("; "));
+            if (reasonPerNode.isEmpty()) {
+                return "no other nodes";
+            }
+            List<String> lines = reasonPerNode.entrySet().stream().map(e -> e.getKey() + ": " + e.getValue()).toList();
+            return lines.size() <= SHOWN_REASONS ? String.join("; ", lines)
+                    : String.join("; ", lines.subList(0, SHOWN_REASONS)) + "; and " + (lines.size() - SHOWN_REASONS)
+                            + " more nodes";
         }
 
         @Override

@@ -132,4 +132,15 @@ class EvacuationPlannerTest {
                 Arrays.asList(source, bare, null, node("node-2").skylake().build()), NONE))
                 .isEqualTo(new Decision.Migrate(List.of("node-2"), "host-model"));
     }
+
+    @Test
+    void longListsAreCutSoAPlanLineStaysReadable() {
+        List<String> targets = java.util.stream.IntStream.rangeClosed(2, 40).mapToObj(i -> "node-" + i).toList();
+        assertThat(new Decision.Migrate(targets, "host-model").describe())
+                .isEqualTo("migrate (cpu host-model) to node-2, node-3, node-4, node-5, node-6 and 34 other nodes");
+        Map<String, String> reasons = new java.util.TreeMap<>();
+        targets.forEach(t -> reasons.put(t, "cordoned"));
+        assertThat(new Decision.NoCompatibleTarget(reasons).summary()).endsWith("; and 29 more nodes")
+                .startsWith("node-10: cordoned; node-11: cordoned;");
+    }
 }
