@@ -247,7 +247,8 @@ public class NodeEvacuation {
         int pending = (int) (byState.getOrDefault(VmWork.State.PLANNED, 0L) + byState.getOrDefault(VmWork.State.WAITING, 0L));
         int inFlight = byState.getOrDefault(VmWork.State.IN_FLIGHT, 0L).intValue();
         int onNode = (int) plan.vms().stream().filter(v -> v.state() != VmWork.State.SKIPPED).count();
-        if (pending == 0 && inFlight == 0 && !Names.BLOCKED.equals(plan.state()) && !unrecorded(plan)) {
+        if (pending == 0 && inFlight == 0 && !Names.BLOCKED.equals(plan.state()) && !unrecorded(plan)
+                && !adopted.anyFor(plan.node())) {
             release.release(plan.request(), onNode);
             return Names.COMPLETED;
         }

@@ -29,6 +29,11 @@ public class AdoptedMigrations {
         return List.copyOf(adopted.values());
     }
 
+    /** An adopted migration of this node not yet followed to its end: the node is not done before it is counted. */
+    public boolean anyFor(String node) {
+        return adopted.values().stream().anyMatch(a -> a.node().equals(node));
+    }
+
     public void forget(Adopted a) {
         adopted.remove(a.key());
     }
