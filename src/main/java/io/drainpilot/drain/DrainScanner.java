@@ -11,9 +11,13 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * The scan stage: which nodes are asked to drain right now. Reads all Nodes and the Rancher plan Secrets
@@ -42,7 +46,7 @@ public class DrainScanner {
      * their freed slots are refilled and a finished node is released without waiting for the next scan).
      * No nodes, no API call.
      */
-    public List<DrainRequest> rescan(java.util.Collection<String> nodes) {
+    public List<DrainRequest> rescan(Collection<String> nodes) {
         if (nodes == null || nodes.isEmpty()) {
             return List.of();
         }
@@ -54,7 +58,7 @@ public class DrainScanner {
         List<Node> nodes = api.nodes();
         Map<String, DrainRequest.RancherHook> hooks = settings.signalRancherHook ? rancherHooks() : Map.of();
         List<DrainRequest> requests = new ArrayList<>();
-        java.util.Set<String> draining = new java.util.HashSet<>();
+        Set<String> draining = new HashSet<>();
         ScanContext context = new ScanContext(api, nodes, draining);
         for (Node node : nodes) {
             String machine = DrainSignals.annotations(node).get(Names.CAPI_MACHINE_ANNOTATION);
@@ -67,7 +71,7 @@ public class DrainScanner {
             } else if (state != null && !settings.dryRun) {
                 // the drain is over or was withdrawn: the next signal starts a new one
                 LOG.info("Node {}: no drain signal any more; evacuation {} closed", node.getMetadata().getName(), state);
-                api.annotateNode(node.getMetadata().getName(), java.util.Collections.singletonMap(Names.EVACUATION, null));
+                api.annotateNode(node.getMetadata().getName(), Collections.singletonMap(Names.EVACUATION, null));
             }
         }
         board.retainOnly(draining);

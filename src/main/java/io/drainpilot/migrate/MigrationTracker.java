@@ -40,7 +40,6 @@ public class MigrationTracker {
     private final Settings settings;
     private final Clock clock;
     private final Map<String, MigrationPhase> lastPhase = new ConcurrentHashMap<>();
-    private final List<Duration> durations = java.util.Collections.synchronizedList(new ArrayList<>());
     private final Set<String> touchedNodes = ConcurrentHashMap.newKeySet();
 
     private final NodeStatus status;
@@ -165,7 +164,6 @@ public class MigrationTracker {
     public void recordSuccess(TrackedMigration t) {
         status.update(t.sourceNode(), null, EvacuationSummary::plusMigrated);
         markRecorded(t);
-        durations.add(t.duration() == null ? Duration.ZERO : t.duration());
         touchedNodes.add(t.sourceNode());
         metrics.migrationEnded(t.result(), t.duration());
         LOG.info("Node {}: {}/{} migrated to {} in {}s", t.sourceNode(), t.namespace(), t.vmi(), t.targetNode(),
@@ -195,12 +193,6 @@ public class MigrationTracker {
         Set<String> out = new TreeSet<>(touchedNodes);
         touchedNodes.removeAll(out);
         return out;
-    }
-
-    public List<Duration> durations() {
-        synchronized (durations) {
-            return List.copyOf(durations);
-        }
     }
 
     private void markRecorded(TrackedMigration t) {

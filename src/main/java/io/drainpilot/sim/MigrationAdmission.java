@@ -2,7 +2,6 @@ package io.drainpilot.sim;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.drainpilot.kubevirt.KubeVirtNames;
-import io.drainpilot.kubevirt.MigrationPhase;
 import io.drainpilot.kubevirt.VirtualMachineInstance;
 import io.drainpilot.kubevirt.VirtualMachineInstanceMigration;
 import io.drainpilot.kubevirt.VirtualMachineInstanceStatus;
