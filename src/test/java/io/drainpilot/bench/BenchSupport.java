@@ -37,17 +37,7 @@ final class BenchSupport {
     }
 
     static void annotate(KubernetesClient kube, String node, String key, String value) {
-        kube.nodes().withName(node).edit(n -> {
-            if (n.getMetadata().getAnnotations() == null) {
-                n.getMetadata().setAnnotations(new HashMap<>());
-            }
-            if (value == null) {
-                n.getMetadata().getAnnotations().remove(key);
-            } else {
-                n.getMetadata().getAnnotations().put(key, value);
-            }
-            return n;
-        });
+        io.drainpilot.flow.Harness.annotateNode(kube, node, key, value);
     }
 
     static String evacuation(KubernetesClient kube, String node) {

@@ -119,6 +119,7 @@ class FaultInjectionTest {
             draining.forEach(h::requestDrain);
             Random random = new Random(seed);
             for (int r = 0; r < restarts; r++) {
+                // a seeded random point of the evacuation: a delay chosen on purpose, not a wait for something
                 sleep(200 + random.nextInt(1500));
                 h.stop(rt);
                 sleep(random.nextInt(300));
@@ -132,7 +133,12 @@ class FaultInjectionTest {
                 assertThat(h.kube.resources(VirtualMachineInstanceMigration.class).inAnyNamespace().list().getItems())
                         .noneMatch(m -> !m.phase().isFinal());
             });
-            sleep(400); // let the await stage restart what the shutdown-restart fallback stopped
+            // the await stage restarts what the shutdown-restart fallback stopped once its node is Completed
+            await().atMost(PATIENCE).pollInterval(Duration.ofMillis(100)).until(() -> h.vms().stream()
+                    .filter(vm -> vm.getMetadata().getLabels() != null
+                            && "true".equals(vm.getMetadata().getLabels().get(Bookkeeping.STOPPED)))
+                    .map(vm -> vm.getMetadata().getAnnotations().get(Bookkeeping.STOPPED_FOR_NODE))
+                    .noneMatch(node -> Names.COMPLETED.equals(h.evacuation(node))));
             faults.setEnabled(false);
 
             SimRecord record = h.cluster.record();

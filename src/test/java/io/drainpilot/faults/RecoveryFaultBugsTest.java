@@ -73,13 +73,8 @@ class RecoveryFaultBugsTest {
             await().atMost(Duration.ofSeconds(30)).until(() -> h.vms().stream().anyMatch(vm ->
                     vm.getMetadata().getName().equals("stoppable") && VirtualMachine.HALTED.equals(vm.runStrategy())));
             await().atMost(Duration.ofSeconds(30)).until(() -> Names.BLOCKED.equals(h.evacuation("node-1")));
-            try {
-                Thread.sleep(2000); // several scans
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-            assertThat(h.alertedStopped("default", "stoppable")).as("an alert saying the VM was stopped (alerts: %s)", h.alerts)
-                    .isTrue();
+            await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(h.alertedStopped("default", "stoppable"))
+                    .as("an alert saying the VM was stopped (alerts: %s)", h.alerts).isTrue());
         }
     }
 }

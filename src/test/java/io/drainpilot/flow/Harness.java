@@ -80,6 +80,11 @@ public final class Harness implements AutoCloseable {
     }
 
     public void annotateNode(String node, String key, String value) {
+        annotateNode(kube, node, key, value);
+    }
+
+    /** Sets (value) or removes (null) one annotation on a node, as a person or another controller would. */
+    public static void annotateNode(KubernetesClient kube, String node, String key, String value) {
         kube.nodes().withName(node).edit(n -> {
             if (n.getMetadata().getAnnotations() == null) {
                 n.getMetadata().setAnnotations(new HashMap<>());

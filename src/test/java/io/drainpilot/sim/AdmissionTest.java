@@ -2,10 +2,7 @@ package io.drainpilot.sim;
 
 import io.drainpilot.kubevirt.MigrationPhase;
 import io.drainpilot.kubevirt.VirtualMachineInstance;
-import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import static io.drainpilot.sim.SimTestSupport.awaitPhase;
@@ -15,21 +12,7 @@ import static io.drainpilot.sim.SimTestSupport.vmi;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-class AdmissionTest {
-    private SimulatedCluster cluster;
-    private KubernetesClient client;
-
-    @BeforeEach
-    void start() {
-        cluster = SimulatedCluster.start(Scenarios.harvesterThreeNode(), SimSettings.forTests());
-        client = cluster.newClient();
-    }
-
-    @AfterEach
-    void stop() {
-        client.close();
-        cluster.close();
-    }
+class AdmissionTest extends ClusterPerTest {
 
     @Test
     void refusesMigrationOfMissingVmi() {

@@ -5,9 +5,6 @@ import io.drainpilot.kubevirt.MigrationPhase;
 import io.drainpilot.kubevirt.VirtualMachineInstance;
 import io.drainpilot.kubevirt.VirtualMachineInstanceMigration;
 import io.fabric8.kubernetes.api.model.Event;
-import io.fabric8.kubernetes.client.KubernetesClient;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.time.Instant;
@@ -20,21 +17,7 @@ import static io.drainpilot.sim.SimTestSupport.vmi;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-class MigrationLifecycleTest {
-    private SimulatedCluster cluster;
-    private KubernetesClient client;
-
-    @BeforeEach
-    void start() {
-        cluster = SimulatedCluster.start(Scenarios.harvesterThreeNode(), SimSettings.forTests());
-        client = cluster.newClient();
-    }
-
-    @AfterEach
-    void stop() {
-        client.close();
-        cluster.close();
-    }
+class MigrationLifecycleTest extends ClusterPerTest {
 
     @Test
     void validMigrationWalksEveryPhaseAndMovesTheVmi() {

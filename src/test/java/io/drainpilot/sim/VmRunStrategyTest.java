@@ -3,37 +3,24 @@ package io.drainpilot.sim;
 import io.drainpilot.kubevirt.KubeVirtNames;
 import io.drainpilot.kubevirt.VirtualMachine;
 import io.drainpilot.kubevirt.VirtualMachineInstance;
-import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.http.HttpResponse;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import static io.drainpilot.sim.SimTestSupport.vmi;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-class VmRunStrategyTest {
-    private SimulatedCluster cluster;
-    private KubernetesClient client;
+class VmRunStrategyTest extends ClusterPerTest {
 
-    @BeforeEach
-    void start() {
+    @Override
+    protected Scenario scenario() {
         // EPYC has far more room but lacks the VM's CPU model: a restart must land on a Skylake node
-        Scenario scenario = Scenario.builder()
+        return Scenario.builder()
                 .node(Scenario.node("node-1", CpuProfile.SKYLAKE).memory("16Gi"))
                 .node(Scenario.node("node-2", CpuProfile.SKYLAKE).memory("8Gi"))
                 .node(Scenario.node("node-3", CpuProfile.EPYC).memory("128Gi"))
                 .vm(Scenario.vm("default", "named").on("node-2").namedModel("Haswell-noTSX").label("app", "db"))
                 .build();
-        cluster = SimulatedCluster.start(scenario, SimSettings.forTests());
-        client = cluster.newClient();
-    }
-
-    @AfterEach
-    void stop() {
-        client.close();
-        cluster.close();
     }
 
     @Test
