@@ -48,11 +48,9 @@ public class NodeEvacuation {
     private final ProblemReporter problems;
     private final DrainRelease release;
     private final NodeStatus status;
-    private final Map<String, String> lastLoggedPlan = new ConcurrentHashMap<>();
-
     private final StatusBoard board;
-
     private final AdoptedMigrations adopted;
+    private final Map<String, String> lastLoggedPlan = new ConcurrentHashMap<>();
 
     public NodeEvacuation(ClusterApi api, Settings settings, ProblemReporter problems, StatusBoard board,
             AdoptedMigrations adopted) {

@@ -39,14 +39,11 @@ public class MigrationTracker {
     private final ClusterApi api;
     private final Settings settings;
     private final Clock clock;
+    private final NodeStatus status;
+    private final DrainMetrics metrics;
+    private final AdoptedMigrations adopted;
     private final Map<String, MigrationPhase> lastPhase = new ConcurrentHashMap<>();
     private final Set<String> touchedNodes = ConcurrentHashMap.newKeySet();
-
-    private final NodeStatus status;
-
-    private final DrainMetrics metrics;
-
-    private final AdoptedMigrations adopted;
 
     public MigrationTracker(ClusterApi api, Settings settings, Clock clock, DrainMetrics metrics,
             AdoptedMigrations adopted) {
@@ -108,8 +105,12 @@ public class MigrationTracker {
 
     private Optional<TrackedMigration> track(VirtualMachineInstanceMigration m, MigrationPhase phase, String source) {
         String ns = m.getMetadata().getNamespace();
-        Optional<VirtualMachineInstance> vmi = api.vmi(ns, m.vmiName());
         String target = InFlightMigrations.targetOf(m).orElse(null);
+        if (phase.isBeforeRunning()) {
+            // nothing here needs the VMI: the deadline counts from creation (a deleted VMI fails the migration)
+            return overdue(m, phase, null).map(why -> cancel(m, source, target, why));
+        }
+        Optional<VirtualMachineInstance> vmi = api.vmi(ns, m.vmiName());
         if (vmi.isEmpty()) {
             return Optional.of(tracked(m, source, target, TrackedMigration.GONE, "the VMI was deleted", null));
         }
@@ -124,18 +125,26 @@ public class MigrationTracker {
         if (phase == MigrationPhase.FAILED) {
             return Optional.of(tracked(m, source, target, TrackedMigration.FAILED, failureReason(m, vmi.get()), null));
         }
-        Optional<String> overdue = overdue(m, phase, vmi.get());
-        if (overdue.isPresent()) {
-            // hold the VM first: once the migration is deleted nothing else says a decision is pending
-            api.annotateVmi(ns, m.vmiName(), Map.of(Bookkeeping.RETRY_AFTER,
-                    clock.instant().plus(settings.retryBackoff).truncatedTo(ChronoUnit.SECONDS).toString()));
-            api.deleteMigration(ns, m.getMetadata().getName()); // deleting a VMIM is how KubeVirt cancels it
-            return Optional.of(tracked(m, source, target, TrackedMigration.TIMED_OUT, overdue.get(), null));
-        }
-        return Optional.empty();
+        return overdue(m, phase, vmi.get()).map(why -> cancel(m, source, target, why));
     }
 
-    /** Before Running the deadline is flat; once Running it grows with the VM's memory. */
+    /** Cancels a migration past its deadline; recovery decides what comes next. */
+    private TrackedMigration cancel(VirtualMachineInstanceMigration m, String source, String target, String why) {
+        String ns = m.getMetadata().getNamespace();
+        // hold the VM first: once the migration is deleted nothing else says a decision is pending
+        try {
+            api.annotateVmi(ns, m.vmiName(), Map.of(Bookkeeping.RETRY_AFTER,
+                    clock.instant().plus(settings.retryBackoff).truncatedTo(ChronoUnit.SECONDS).toString()));
+        } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
+            if (e.getCode() != 404) {
+                throw e; // a VMI that is gone needs no hold; anything else is retried by the route
+            }
+        }
+        api.deleteMigration(ns, m.getMetadata().getName()); // deleting a VMIM is how KubeVirt cancels it
+        return tracked(m, source, target, TrackedMigration.TIMED_OUT, why, null);
+    }
+
+    /** Before Running the deadline is flat; once Running it grows with the VM's memory ({@code vmi} needed then). */
     private Optional<String> overdue(VirtualMachineInstanceMigration m, MigrationPhase phase, VirtualMachineInstance vmi) {
         Instant now = clock.instant();
         if (phase.isBeforeRunning()) {
