@@ -47,19 +47,8 @@ public record CpuLabels(
         String name = node == null || node.getMetadata() == null ? null : node.getMetadata().getName();
         Map<String, String> labels = node == null || node.getMetadata() == null || node.getMetadata().getLabels() == null
                 ? Map.of() : node.getMetadata().getLabels();
-        String version = node == null || node.getMetadata() == null ? null : node.getMetadata().getResourceVersion();
-        if (name == null || version == null) {
-            return parse(name == null ? "<unnamed>" : name, labels);
-        }
-        // planning checks every VM against every node: parse a node's labels once per version of the node
-        if (PARSED.size() > MAX_CACHED) {
-            PARSED.clear();
-        }
-        return PARSED.computeIfAbsent(name + "@" + version, k -> parse(name, labels));
+        return parse(name == null ? "<unnamed>" : name, labels);
     }
-
-    private static final int MAX_CACHED = 20_000;
-    private static final Map<String, CpuLabels> PARSED = new java.util.concurrent.ConcurrentHashMap<>();
 
     static CpuLabels parse(String node, Map<String, String> labels) {
         Map<String, Set<String>> byPrefix = new TreeMap<>();
