@@ -10,7 +10,6 @@ import io.fabric8.kubernetes.client.CustomResource;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.dsl.base.CustomResourceDefinitionContext;
-import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.mockwebserver.Context;
 import io.fabric8.mockwebserver.MockWebServer;
@@ -36,7 +35,7 @@ public final class SimulatedCluster implements AutoCloseable {
 
     private SimulatedCluster(Scenario scenario, SimSettings settings) {
         this.record = new SimRecord();
-        this.dispatcher = new SimDispatcher(new KubernetesCrudDispatcher(customResources()), record,
+        this.dispatcher = new SimDispatcher(new IndexedCrudStore(customResources()), record,
                 scenario.kubeVirtVersion());
         // the mock server logs every request through java.util.logging; only its warnings matter here
         QUIET_MOCK_SERVER.setLevel(java.util.logging.Level.WARNING);
