@@ -4,7 +4,6 @@ import io.drainpilot.Bookkeeping;
 import io.drainpilot.Names;
 import io.drainpilot.alert.ProblemReporter;
 import io.drainpilot.config.Settings;
-import io.drainpilot.cpu.CpuLabels;
 import io.drainpilot.cpu.CpuRequirement;
 import io.drainpilot.kubevirt.ClusterApi;
 import io.drainpilot.kubevirt.VirtualMachine;
@@ -147,7 +146,7 @@ public class NodeEvacuation {
         PlanInputs inputs = new PlanInputs(ctx.drainingNodes(), ctx.freeMemory(), ctx.upgradedNodes(),
                 settings.respectEvictionStrategyNone);
         // odd node-labeller labels would make a target look wrong: say so once, plan with what is readable
-        ctx.nodes().forEach(n -> CpuLabels.of(n).problems().forEach(p -> problems.report(n, p)));
+        ctx.nodes().forEach(n -> ctx.cpuLabels().apply(n).problems().forEach(p -> problems.report(n, p)));
 
         List<VmWork> out = new ArrayList<>();
         for (VirtualMachineInstance vmi : vmis) {
@@ -196,7 +195,7 @@ public class NodeEvacuation {
             problems.report(vmi, "has no spec.domain.cpu.model: planned as KubeVirt's default, host-model, which"
                     + " can only move to nodes of the same CPU generation; set a named model to move freely");
         }
-        Decision decision = PLANNER.plan(vmi, source, ctx.nodes(), inputs);
+        Decision decision = PLANNER.plan(vmi, source, ctx.nodes(), ctx.cpuLabels(), inputs);
         decision = withoutFailedTargets(decision, vmi);
         return new VmWork(node, vmi, VmWork.State.PLANNED, decision, null, fallback, ctx);
     }

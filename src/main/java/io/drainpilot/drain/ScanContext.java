@@ -1,5 +1,6 @@
 package io.drainpilot.drain;
 
+import io.drainpilot.cpu.NodeCpuLabels;
 import io.drainpilot.kubevirt.ClusterApi;
 import io.drainpilot.kubevirt.KubeVirt;
 import io.drainpilot.kubevirt.VirtualMachineInstanceMigration;
@@ -28,6 +29,7 @@ public class ScanContext {
     private final ClusterApi api;
     private final List<Node> nodes;
     private final Set<String> drainingNodes;
+    private final NodeCpuLabels cpuLabels = new NodeCpuLabels();
     private Map<String, Long> freeMemory;
     private InFlightMigrations inFlight;
     private List<VirtualMachineInstanceMigration> migrations;
@@ -42,6 +44,11 @@ public class ScanContext {
 
     public List<Node> nodes() {
         return nodes;
+    }
+
+    /** The nodes' CPU labels, parsed once per scan whatever the number of VMs planned. */
+    public NodeCpuLabels cpuLabels() {
+        return cpuLabels;
     }
 
     public Set<String> drainingNodes() {

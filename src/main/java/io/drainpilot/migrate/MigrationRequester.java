@@ -156,12 +156,12 @@ public class MigrationRequester {
         if (src == null) {
             return Optional.of("source node " + source + " not found");
         }
-        CpuLabels srcLabels = CpuLabels.of(src);
+        CpuLabels srcLabels = ctx.cpuLabels().apply(src);
         List<String> risky = ctx.nodes().stream()
                 .filter(n -> !n.getMetadata().getName().equals(source))
                 .filter(MigrationRequester::schedulable)
                 .filter(n -> !plan.rankedTargets().contains(n.getMetadata().getName()))
-                .filter(n -> CpuCompatibility.incompatibility(cpu, srcLabels, CpuLabels.of(n)).isPresent())
+                .filter(n -> CpuCompatibility.incompatibility(cpu, srcLabels, ctx.cpuLabels().apply(n)).isPresent())
                 .map(n -> n.getMetadata().getName()).toList();
         if (risky.isEmpty()) {
             return Optional.empty();

@@ -15,6 +15,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.TreeMap;
+import java.util.function.Function;
 import java.util.stream.Stream;
 
 /**
@@ -24,12 +25,18 @@ import java.util.stream.Stream;
 public final class EvacuationPlanner {
 
     public Decision plan(VirtualMachineInstance vmi, Node source, List<Node> allNodes, PlanInputs inputs) {
+        return plan(vmi, source, allNodes, CpuLabels::of, inputs);
+    }
+
+    /** As above, reading each node's CPU labels through {@code cpuLabels} (a scan parses them once for all VMs). */
+    public Decision plan(VirtualMachineInstance vmi, Node source, List<Node> allNodes,
+                         Function<Node, CpuLabels> cpuLabels, PlanInputs inputs) {
         Optional<String> blocked = notMigratable(vmi, inputs);
         if (blocked.isPresent()) {
             return new Decision.NotMigratable(blocked.get());
         }
         CpuRequirement cpu = CpuRequirement.of(vmi);
-        CpuLabels sourceCpu = CpuLabels.of(source);
+        CpuLabels sourceCpu = cpuLabels.apply(source);
         Optional<String> sourceProblem = CpuCompatibility.sourceProblem(cpu, sourceCpu);
         if (sourceProblem.isPresent()) {
             return new Decision.NotMigratable(sourceProblem.get());
@@ -39,7 +46,7 @@ public final class EvacuationPlanner {
         List<String> compatible = new ArrayList<>();
         for (Node node : candidates(allNodes, sourceCpu.node())) {
             List<String> reasons = Stream.concat(rules.violations(node).stream(),
-                    CpuCompatibility.incompatibility(cpu, sourceCpu, CpuLabels.of(node)).stream()).toList();
+                    CpuCompatibility.incompatibility(cpu, sourceCpu, cpuLabels.apply(node)).stream()).toList();
             if (reasons.isEmpty()) {
                 compatible.add(node.getMetadata().getName());
             } else {
