@@ -61,9 +61,19 @@ public final class SimDispatcher extends Dispatcher {
     @Override
     public MockResponse dispatch(RecordedRequest request) {
         ApiPath path = ApiPath.parse(request.getPath());
-        if (!SIM_USER_AGENT.equals(request.getHeader("User-Agent"))) {
-            record.request((path.isWatch() ? "WATCH" : request.getMethod()) + " " + path.kind());
+        if (SIM_USER_AGENT.equals(request.getHeader("User-Agent"))) {
+            return answer(request, path);
         }
+        record.request((path.isWatch() ? "WATCH" : request.getMethod()) + " " + path.kind());
+        long start = System.nanoTime();
+        try {
+            return answer(request, path);
+        } finally {
+            record.served(System.nanoTime() - start);
+        }
+    }
+
+    private MockResponse answer(RecordedRequest request, ApiPath path) {
         for (RequestInterceptor interceptor : interceptors) {
             Optional<MockResponse> answer = interceptor.intercept(request);
             if (answer.isPresent()) {

@@ -42,6 +42,7 @@ public final class SimRecord {
     private final Map<String, Integer> maxOutbound = new TreeMap<>();
     private final Map<String, Integer> maxInbound = new TreeMap<>();
     private int maxInFlight;
+    private long serverNanos;
 
     synchronized void migrationCreated(CreatedMigration migration) {
         created.add(migration);
@@ -94,6 +95,15 @@ public final class SimRecord {
     }
 
     /** Requests per "METHOD kind", e.g. {@code GET nodes}, {@code POST virtualmachineinstancemigrations}. */
+    synchronized void served(long nanos) {
+        serverNanos += nanos;
+    }
+
+    /** Time the simulated API server spent answering the counted requests (it runs in the same process). */
+    public synchronized long serverNanos() {
+        return serverNanos;
+    }
+
     public synchronized Map<String, Long> requestCounts() {
         return new TreeMap<>(requests);
     }

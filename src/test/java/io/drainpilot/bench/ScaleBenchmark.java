@@ -23,7 +23,7 @@ import java.util.TreeMap;
  * Cost of one scan cycle (DrainScanner.scan + NodeEvacuation.evaluate per draining node, i.e. the scan route
  * without starting migrations) and one await cycle (MigrationTracker.poll + NodeEvacuation.refresh) on clusters of
  * 100, 1,000 and 5,000 nodes with 10 VMIs per node, with no draining node and with one: API requests (SimRecord),
- * wall time, CPU and bytes allocated by the calling thread (com.sun.management.ThreadMXBean; the HTTP client's
+ * wall time (and how much of it the in-process API server took to answer), CPU and bytes allocated by the calling thread (com.sun.management.ThreadMXBean; the HTTP client's
  * Vert.x threads and the in-process API server are not in it: process CPU is shown too), and heap after a long run
  * of cycles. The beans are called directly from a DrainPilotRuntime whose timers are parked (1 h), the simulator
  * is stopped after writing the scenario (it lists every VMI every tick), so only DrainPilot's requests are counted.
@@ -38,7 +38,7 @@ public final class ScaleBenchmark {
             (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
 
     record Row(int nodes, int vmis, String cycle, int draining, long requests, Map<String, Long> byKind, double wallMs,
-               double cpuMs, double processCpuMs, double allocMiB) {
+               double serverMs, double cpuMs, double processCpuMs, double allocMiB) {
     }
 
     record Build(int nodes, double seconds) {
@@ -60,11 +60,12 @@ public final class ScaleBenchmark {
         for (Build b : builds) {
             System.out.printf("  %5d nodes / %6d VMIs written in %.1f s%n", b.nodes(), b.nodes() * VMIS_PER_NODE, b.seconds());
         }
-        System.out.println("| nodes | VMIs   | cycle | draining | API requests | wall (ms) | thread CPU (ms) | process CPU (ms) | thread alloc (MiB) |");
-        System.out.println("|------:|-------:|-------|---------:|-------------:|----------:|----------------:|-----------------:|-------------------:|");
+        System.out.println("| nodes | VMIs   | cycle | draining | API requests | wall (ms) | of it API server (ms) | thread CPU (ms) | process CPU (ms) | thread alloc (MiB) |");
+        System.out.println("|------:|-------:|-------|---------:|-------------:|----------:|----------------------:|----------------:|-----------------:|-------------------:|");
         for (Row r : rows) {
-            System.out.printf("| %5d | %6d | %-5s | %8d | %12d | %9.1f | %15.1f | %16.1f | %18.1f |%n", r.nodes(), r.vmis(),
-                    r.cycle(), r.draining(), r.requests(), r.wallMs(), r.cpuMs(), r.processCpuMs(), r.allocMiB());
+            System.out.printf("| %5d | %6d | %-5s | %8d | %12d | %9.1f | %21.1f | %15.1f | %16.1f | %18.1f |%n", r.nodes(),
+                    r.vmis(), r.cycle(), r.draining(), r.requests(), r.wallMs(), r.serverMs(), r.cpuMs(),
+                    r.processCpuMs(), r.allocMiB());
         }
         System.out.println("Requests per cycle by kind:");
         for (Row r : rows) {
@@ -148,6 +149,7 @@ public final class ScaleBenchmark {
 
     static Row once(SimulatedCluster cluster, int nodes, String cycle, int draining, Runnable work) {
         Map<String, Long> before = cluster.record().requestCounts();
+        long server0 = cluster.record().serverNanos();
         long tid = Thread.currentThread().getId();
         long cpu0 = THREADS.getCurrentThreadCpuTime();
         long alloc0 = THREADS.getThreadAllocatedBytes(tid);
@@ -158,6 +160,7 @@ public final class ScaleBenchmark {
         double cpu = (THREADS.getCurrentThreadCpuTime() - cpu0) / 1e6;
         double pcpu = (OS.getProcessCpuTime() - pcpu0) / 1e6;
         double alloc = (THREADS.getThreadAllocatedBytes(tid) - alloc0) / 1048576.0;
+        double server = (cluster.record().serverNanos() - server0) / 1e6;
         Map<String, Long> after = cluster.record().requestCounts();
         Map<String, Long> delta = new TreeMap<>();
         after.forEach((k, v) -> {
@@ -167,7 +170,7 @@ public final class ScaleBenchmark {
             }
         });
         long total = delta.values().stream().mapToLong(Long::longValue).sum();
-        Row row = new Row(nodes, nodes * VMIS_PER_NODE, cycle, draining, total, delta, wall, cpu, pcpu, alloc);
+        Row row = new Row(nodes, nodes * VMIS_PER_NODE, cycle, draining, total, delta, wall, server, cpu, pcpu, alloc);
         System.out.println(row);
         return row;
     }

@@ -25,6 +25,7 @@ class SimDispatcherTest {
                     .containsEntry("POST virtualmachineinstancemigrations", 1L)
                     .hasSize(2);
             assertThat(cluster.record().totalRequests()).isEqualTo(3);
+            assertThat(cluster.record().serverNanos()).isPositive();
         }
     }
 
