@@ -3,6 +3,7 @@ package io.drainpilot;
 import io.drainpilot.alert.AlertEvents;
 import io.drainpilot.alert.ProblemReporter;
 import io.drainpilot.alert.WebhookPayload;
+import io.drainpilot.config.Durations;
 import io.drainpilot.config.Settings;
 import io.drainpilot.drain.DrainScanner;
 import io.drainpilot.drain.NodeEvacuation;
@@ -77,8 +78,19 @@ public class DrainPilotConfiguration implements CamelConfiguration {
                 if (metrics instanceof MicrometerDrainMetrics m && m.registry() == null) {
                     LOG.warn("camel.metrics.enabled is true but no MeterRegistry was found: DrainPilot metrics are off");
                 }
+                LOG.info(startedLine(ctx, settings));
             }
         });
+    }
+
+    /** What an operator wants to see once: that it runs, how often it looks, and where to look at it. */
+    static String startedLine(CamelContext context, Settings settings) {
+        String port = context.getPropertiesComponent().resolveProperty("camel.management.port").orElse("?");
+        return "DrainPilot started: " + context.getRoutes().size() + " routes, scan every "
+                + Durations.format(settings.scanPeriod) + ", await every " + Durations.format(settings.awaitPeriod)
+                + (settings.dryRun ? ", dry run (no changes)" : "")
+                + (settings.leaderEnabled ? ", leader election on (only the leader scans)" : "")
+                + "; status http://<host>:" + port + "/drainpilot/, health /observe/health, metrics /observe/metrics";
     }
 
     private static boolean metricsEnabled(CamelContext context) {

@@ -130,7 +130,8 @@ class DetectionScenariosTest {
                 .vm(Scenario.vm(NS, "vm-a").on("node-1").hostModel().memory("1Gi"))
                 .vm(Scenario.vm(NS, "stuck").on("node-1").hostModel().memory("1Gi").notLiveMigratable("DisksNotLiveMigratable"))
                 .build();
-        try (Harness h = new Harness(s); LogCapture log = new LogCapture("io.drainpilot.drain.NodeEvacuation")) {
+        try (Harness h = new Harness(s); LogCapture log = new LogCapture("io.drainpilot.drain.NodeEvacuation");
+             LogCapture startup = new LogCapture("io.drainpilot.DrainPilotConfiguration")) {
             h.requestDrain("node-1");
             long writesBefore = writes(h);
             h.startDrainPilot(Map.of("drainpilot.dry-run", "true"));
@@ -142,6 +143,9 @@ class DetectionScenariosTest {
                     .contains("Plan for node node-1 (dry run")
                     .contains("default/vm-a: migrate (cpu host-model) to node-2")
                     .contains("default/stuck: not migratable: LiveMigratable=False: DisksNotLiveMigratable"));
+            // the operator is told once that it runs, and that it changes nothing
+            assertThat(startup.messages()).anySatisfy(m -> assertThat(m).startsWith("DrainPilot started: ")
+                    .contains(" routes, scan every ").contains(", dry run (no changes)").contains("/drainpilot/"));
         }
     }
 
