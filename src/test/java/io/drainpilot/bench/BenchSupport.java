@@ -46,6 +46,18 @@ final class BenchSupport {
         return a == null ? null : a.get(Names.EVACUATION);
     }
 
+    /** Requests per method and kind made between two {@code SimRecord.requestCounts()} snapshots. */
+    static Map<String, Long> requestsBetween(Map<String, Long> before, Map<String, Long> after) {
+        Map<String, Long> delta = new java.util.TreeMap<>();
+        after.forEach((k, v) -> {
+            long d = v - before.getOrDefault(k, 0L);
+            if (d > 0) {
+                delta.put(k, d);
+            }
+        });
+        return delta;
+    }
+
     static double percentile(List<Double> values, double p) {
         List<Double> sorted = new ArrayList<>(values);
         Collections.sort(sorted);

@@ -94,15 +94,18 @@ public final class OverheadBenchmark {
             DrainPilotRuntime rt = BenchSupport.drainPilot(cluster, overrides);
             try {
                 BenchSupport.sleep(1500); // started and idle
-                long before = cluster.record().totalRequests();
+                Map<String, Long> before = cluster.record().requestCounts();
                 long start = System.nanoTime();
                 BenchSupport.annotate(kube, "node-1", Names.DRAIN_REQUESTED, "true");
                 while (!Names.COMPLETED.equals(BenchSupport.evacuation(kube, "node-1"))) {
                     BenchSupport.sleep(20);
                 }
                 double total = (System.nanoTime() - start) / 1e9;
-                long requests = cluster.record().totalRequests() - before; // includes the observer's polls
-                System.out.printf("DrainPilot %s: %.2f s, %d migrations%n", periods, total, cluster.record().migrationsCreated().size());
+                // the observer's polls are not counted (it uses the simulator's User-Agent)
+                Map<String, Long> byKind = BenchSupport.requestsBetween(before, cluster.record().requestCounts());
+                long requests = byKind.values().stream().mapToLong(Long::longValue).sum();
+                System.out.printf("DrainPilot %s: %.2f s, %d migrations, requests %s%n", periods, total,
+                        cluster.record().migrationsCreated().size(), byKind);
                 return new Result("DrainPilot", periods, total, ideal(cluster.record()), requests);
             } finally {
                 rt.close();

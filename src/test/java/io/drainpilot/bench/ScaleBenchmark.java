@@ -17,7 +17,6 @@ import java.lang.management.MemoryMXBean;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 
 /**
  * Cost of one scan cycle (DrainScanner.scan + NodeEvacuation.evaluate per draining node, i.e. the scan route
@@ -161,14 +160,7 @@ public final class ScaleBenchmark {
         double pcpu = (OS.getProcessCpuTime() - pcpu0) / 1e6;
         double alloc = (THREADS.getThreadAllocatedBytes(tid) - alloc0) / 1048576.0;
         double server = (cluster.record().serverNanos() - server0) / 1e6;
-        Map<String, Long> after = cluster.record().requestCounts();
-        Map<String, Long> delta = new TreeMap<>();
-        after.forEach((k, v) -> {
-            long d = v - before.getOrDefault(k, 0L);
-            if (d > 0) {
-                delta.put(k, d);
-            }
-        });
+        Map<String, Long> delta = BenchSupport.requestsBetween(before, cluster.record().requestCounts());
         long total = delta.values().stream().mapToLong(Long::longValue).sum();
         Row row = new Row(nodes, nodes * VMIS_PER_NODE, cycle, draining, total, delta, wall, server, cpu, pcpu, alloc);
         System.out.println(row);
