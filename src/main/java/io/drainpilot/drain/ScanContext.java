@@ -30,6 +30,7 @@ public class ScanContext {
     private final List<Node> nodes;
     private final Set<String> drainingNodes;
     private final NodeCpuLabels cpuLabels = new NodeCpuLabels();
+    private final Set<String> outOfSlots = new HashSet<>();
     private Map<String, Long> freeMemory;
     private InFlightMigrations inFlight;
     private List<VirtualMachineInstanceMigration> migrations;
@@ -49,6 +50,19 @@ public class ScanContext {
     /** The nodes' CPU labels, parsed once per scan whatever the number of VMs planned. */
     public NodeCpuLabels cpuLabels() {
         return cpuLabels;
+    }
+
+    /**
+     * A VM of {@code node} had to wait for a free slot (outbound or cluster-wide cap) in this pass: the VMs after it
+     * in the plan's order wait too, even if a slot frees a moment later, so the order (upgrade-repo first, then
+     * drainpilot.vm.order) holds. The next pass starts from the first VM again.
+     */
+    public synchronized void noSlotFor(String node) {
+        outOfSlots.add(node);
+    }
+
+    public synchronized boolean waitsForSlot(String node) {
+        return outOfSlots.contains(node);
     }
 
     public Set<String> drainingNodes() {

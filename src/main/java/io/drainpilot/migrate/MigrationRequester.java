@@ -63,6 +63,9 @@ public class MigrationRequester {
                 throw new MigrationProblem(new RecoveryCase(source, ns, work.name(), RecoveryCase.Reason.NoSafeTarget, why, null));
             });
         }
+        if (ctx.waitsForSlot(source)) {
+            return waitFor("a VM before it in the order waits for a slot", work);
+        }
         MigrationLimits limits = MigrationLimits.of(settings, ctx.kubeVirt());
         // the plan is a few hundred milliseconds old: make sure the VMI has not moved since
         Optional<VirtualMachineInstance> fresh = api.vmi(ns, work.name());
@@ -76,9 +79,11 @@ public class MigrationRequester {
             return "already migrating";
         }
         if (inFlight.total() >= limits.cluster()) {
+            ctx.noSlotFor(source);
             return waitFor("cluster-wide cap " + limits.cluster(), work);
         }
         if (inFlight.outOf(source) >= limits.outboundPerNode()) {
+            ctx.noSlotFor(source);
             return waitFor("outbound cap " + limits.outboundPerNode() + " for " + source, work);
         }
         String target = null;
