@@ -42,12 +42,18 @@ public final class SimDispatcher extends Dispatcher {
     private final List<RequestInterceptor> interceptors = new CopyOnWriteArrayList<>();
     // admission and create must be one step, or two racing POSTs could both pass the in-flight check
     private final Object migrationCreateLock = new Object();
+    private volatile Runnable afterEachRequest = () -> { };
 
     SimDispatcher(KubernetesCrudDispatcher store, SimRecord record, String kubeVirtVersion) {
         this.store = store;
         this.record = record;
         this.prunesAddedNodeSelector = KubeVirtVersions.isBefore(kubeVirtVersion, 1, 6);
         this.admission = new MigrationAdmission(store);
+    }
+
+    /** Runs after every request has been answered (the cluster uses it to keep the web server from hoarding). */
+    void afterEachRequest(Runnable hook) {
+        this.afterEachRequest = hook;
     }
 
     public void addInterceptor(RequestInterceptor interceptor) {
@@ -60,6 +66,14 @@ public final class SimDispatcher extends Dispatcher {
 
     @Override
     public MockResponse dispatch(RecordedRequest request) {
+        try {
+            return recordAndAnswer(request);
+        } finally {
+            afterEachRequest.run();
+        }
+    }
+
+    private MockResponse recordAndAnswer(RecordedRequest request) {
         ApiPath path = ApiPath.parse(request.getPath());
         if (SIM_USER_AGENT.equals(request.getHeader("User-Agent"))) {
             return answer(request, path);

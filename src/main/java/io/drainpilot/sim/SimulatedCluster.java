@@ -18,6 +18,7 @@ import org.slf4j.LoggerFactory;
 
 import java.util.HashMap;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 
 /**
  * A Kubernetes API server on localhost (fabric8's CRUD mock behind {@link SimDispatcher}) holding a
@@ -28,6 +29,7 @@ public final class SimulatedCluster implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(SimulatedCluster.class);
 
     private final KubernetesMockServer server;
+    private final MockWebServer http;
     private final SimDispatcher dispatcher;
     private final SimRecord record;
     private final KubeVirtSimulator simulator;
@@ -39,7 +41,11 @@ public final class SimulatedCluster implements AutoCloseable {
                 scenario.kubeVirtVersion());
         // the mock server logs every request through java.util.logging; only its warnings matter here
         QUIET_MOCK_SERVER.setLevel(java.util.logging.Level.WARNING);
-        this.server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(), dispatcher, false);
+        this.http = new MockWebServer();
+        // the mock web server keeps every request it ever received for takeRequest(); nothing here reads them,
+        // and in a long run (the demo, benchmarks) they would pile up
+        dispatcher.afterEachRequest(() -> forgetRecordedRequests(http));
+        this.server = new KubernetesMockServer(new Context(), http, new HashMap<>(), dispatcher, false);
         server.init();
         this.simulatorClient = client(SimDispatcher.SIM_USER_AGENT);
         try {
@@ -83,11 +89,26 @@ public final class SimulatedCluster implements AutoCloseable {
         return dispatcher;
     }
 
+    /** The web server under the API; for the test that it does not hoard requests. */
+    MockWebServer webServer() {
+        return http;
+    }
+
     @Override
     public void close() {
         simulator.stop();
         simulatorClient.close();
         server.destroy();
+    }
+
+    private static void forgetRecordedRequests(MockWebServer http) {
+        try {
+            while (http.takeRequest(0, TimeUnit.NANOSECONDS) != null) {
+                // drop it
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     private KubernetesClient client(String userAgent) {

@@ -127,7 +127,7 @@ public final class ScaleBenchmark {
                 MemoryMXBean mem = ManagementFactory.getMemoryMXBean();
                 System.gc();
                 long heapBefore = mem.getHeapMemoryUsage().getUsed();
-                int cycles = nodes <= 100 ? 100 : nodes <= 1000 ? 20 : 5;
+                int cycles = nodes <= 100 ? 200 : nodes <= 1000 ? 50 : 20;
                 long l0 = System.nanoTime();
                 for (int i = 0; i < cycles; i++) {
                     scan.run();

@@ -29,6 +29,23 @@ class SimDispatcherTest {
         }
     }
 
+    /** A long demo or benchmark must not keep every request it served (the mock web server would, by default). */
+    @Test
+    void theServerDoesNotHoardTheRequestsItServed() throws InterruptedException {
+        try (SimulatedCluster cluster = SimulatedCluster.start(Scenarios.harvesterTwoNode(), SimSettings.forTests());
+             KubernetesClient client = cluster.newClient()) {
+            for (int i = 0; i < 200; i++) {
+                client.nodes().withName("node-1").get();
+            }
+            int held = 0;
+            while (cluster.webServer().takeRequest(0, java.util.concurrent.TimeUnit.NANOSECONDS) != null) {
+                held++;
+            }
+            assertThat(cluster.webServer().getRequestCount()).isGreaterThanOrEqualTo(200);
+            assertThat(held).as("requests still held by the web server").isLessThanOrEqualTo(2);
+        }
+    }
+
     @Test
     void anInterceptorCanAnswerInsteadOfTheServer() {
         try (SimulatedCluster cluster = SimulatedCluster.start(Scenarios.harvesterTwoNode(), SimSettings.forTests());
