@@ -85,12 +85,18 @@ public class DrainPilotConfiguration implements CamelConfiguration {
 
     /** What an operator wants to see once: that it runs, how often it looks, and where to look at it. */
     static String startedLine(CamelContext context, Settings settings) {
-        String port = context.getPropertiesComponent().resolveProperty("camel.management.port").orElse("?");
+        java.util.function.Function<String, String> property =
+                key -> context.getPropertiesComponent().resolveProperty(key).orElse("").trim();
+        boolean management = !"false".equalsIgnoreCase(property.apply("camel.management.enabled"));
+        String observe = (management && "true".equalsIgnoreCase(property.apply("camel.management.healthCheckEnabled"))
+                ? ", health /observe/health" : "")
+                + (management && "true".equalsIgnoreCase(property.apply("camel.management.metricsEnabled"))
+                ? ", metrics /observe/metrics" : "");
         return "DrainPilot started: " + context.getRoutes().size() + " routes, scan every "
                 + Durations.format(settings.scanPeriod) + ", await every " + Durations.format(settings.awaitPeriod)
                 + (settings.dryRun ? ", dry run (no changes)" : "")
                 + (settings.leaderEnabled ? ", leader election on (only the leader scans)" : "")
-                + "; status http://<host>:" + port + "/drainpilot/, health /observe/health, metrics /observe/metrics";
+                + "; status http://<host>:" + property.apply("camel.server.port") + "/drainpilot/" + observe;
     }
 
     private static boolean metricsEnabled(CamelContext context) {

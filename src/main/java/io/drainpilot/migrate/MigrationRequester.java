@@ -63,6 +63,8 @@ public class MigrationRequester {
                 throw new MigrationProblem(new RecoveryCase(source, ns, work.name(), RecoveryCase.Reason.NoSafeTarget, why, null));
             });
         }
+        // the order holds for the caps every VM of the node shares (outbound, cluster); an inbound cap is per target,
+        // and an API error is one VM's, so a later VM with other targets, or whose reads work, may still go first
         if (ctx.waitsForSlot(source)) {
             return waitFor("a VM before it in the order waits for a slot", work);
         }

@@ -137,7 +137,7 @@ public final class FaultInjector implements RequestInterceptor {
     private MockResponse passThrough(RecordedRequest request) {
         passingThrough.set(true);
         try {
-            return dispatcher.dispatch(request);
+            return dispatcher.passOn(request);
         } finally {
             passingThrough.set(false);
         }

@@ -94,7 +94,6 @@ public final class SimRecord {
         return List.copyOf(outcomes);
     }
 
-    /** Requests per "METHOD kind", e.g. {@code GET nodes}, {@code POST virtualmachineinstancemigrations}. */
     synchronized void served(long nanos) {
         serverNanos += nanos;
     }
@@ -104,6 +103,7 @@ public final class SimRecord {
         return serverNanos;
     }
 
+    /** Requests per "METHOD kind", e.g. {@code GET nodes}, {@code POST virtualmachineinstancemigrations}. */
     public synchronized Map<String, Long> requestCounts() {
         return new TreeMap<>(requests);
     }

@@ -145,7 +145,8 @@ class DetectionScenariosTest {
                     .contains("default/stuck: not migratable: LiveMigratable=False: DisksNotLiveMigratable"));
             // the operator is told once that it runs, and that it changes nothing
             assertThat(startup.messages()).anySatisfy(m -> assertThat(m).startsWith("DrainPilot started: ")
-                    .contains(" routes, scan every ").contains(", dry run (no changes)").contains("/drainpilot/"));
+                    .contains(" routes, scan every ").contains(", dry run (no changes)").contains("/drainpilot/")
+                    .contains(", health /observe/health"));
         }
     }
 
