@@ -79,6 +79,9 @@ public final class CpuCompatibility {
     }
 
     private static Optional<String> lacks(Set<String> present, String prefix, Set<String> needed) {
+        if (present.containsAll(needed)) {
+            return Optional.empty(); // the usual answer, checked for every VM and node: no stream, no sorting
+        }
         return needed.stream().sorted().filter(n -> !present.contains(n)).findFirst().map(n -> "lacks " + prefix + n);
     }
 }

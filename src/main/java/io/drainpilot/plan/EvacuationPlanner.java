@@ -16,7 +16,6 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.function.Function;
-import java.util.stream.Stream;
 
 /**
  * Decides, from the cluster's state alone, whether and where one VMI can be live-migrated off its node.
@@ -45,11 +44,13 @@ public final class EvacuationPlanner {
         Map<String, String> rejected = new TreeMap<>();
         List<String> compatible = new ArrayList<>();
         for (Node node : candidates(allNodes, sourceCpu.node())) {
-            List<String> reasons = Stream.concat(rules.violations(node).stream(),
-                    CpuCompatibility.incompatibility(cpu, sourceCpu, cpuLabels.apply(node)).stream()).toList();
-            if (reasons.isEmpty()) {
+            List<String> violations = rules.violations(node);
+            Optional<String> cpuMismatch = CpuCompatibility.incompatibility(cpu, sourceCpu, cpuLabels.apply(node));
+            if (violations.isEmpty() && cpuMismatch.isEmpty()) {
                 compatible.add(node.getMetadata().getName());
             } else {
+                List<String> reasons = new ArrayList<>(violations);
+                cpuMismatch.ifPresent(reasons::add);
                 rejected.put(node.getMetadata().getName(), String.join(", ", reasons));
             }
         }

@@ -57,11 +57,13 @@ public final class TargetRules {
         if (inputs.drainingNodes().contains(name)) {
             reasons.add("draining");
         }
-        List<String> unmatched = nodeSelector.entrySet().stream()
-                .filter(e -> !Objects.equals(e.getValue(), labels.get(e.getKey())))
-                .map(e -> e.getKey() + "=" + e.getValue()).toList();
-        if (!unmatched.isEmpty()) {
-            reasons.add("does not match nodeSelector " + String.join(",", unmatched));
+        if (!nodeSelector.isEmpty()) {
+            List<String> unmatched = nodeSelector.entrySet().stream()
+                    .filter(e -> !Objects.equals(e.getValue(), labels.get(e.getKey())))
+                    .map(e -> e.getKey() + "=" + e.getValue()).toList();
+            if (!unmatched.isEmpty()) {
+                reasons.add("does not match nodeSelector " + String.join(",", unmatched));
+            }
         }
         NodeAffinity.mismatch(affinity, target).ifPresent(reasons::add);
         Long free = inputs.freeMemoryBytes().get(name);
@@ -69,6 +71,6 @@ public final class TargetRules {
             reasons.add("not enough free memory (needs " + VmiMemory.human(memoryBytes.getAsLong()) + ", "
                     + VmiMemory.human(free) + " free)");
         }
-        return List.copyOf(reasons);
+        return reasons.isEmpty() ? List.of() : List.copyOf(reasons);
     }
 }
