@@ -50,19 +50,21 @@ class ConfigMapsMatchFilesTest {
     void configConfigMapHoldsEveryFileOfConfig() throws IOException {
         Map<String, String> files = configFiles();
         assertThat(files).containsKeys("application.properties", "logback.xml");
-        Map<String, String> data = data("drainpilot-config");
-        assertThat(data.keySet()).as("drainpilot-config keys " + REGENERATE).isEqualTo(files.keySet());
-        files.forEach((f, content) -> assertThat(data.get(f)).as("config/%s in drainpilot-config %s", f, REGENERATE)
-                .isEqualTo(content));
+        assertHolds("drainpilot-config", "config", files);
     }
 
     @Test
     void routesConfigMapHoldsEveryRouteFile() throws IOException {
         Map<String, String> files = routeFiles();
         assertThat(files).isNotEmpty();
-        Map<String, String> data = data("drainpilot-routes");
-        assertThat(data.keySet()).as("drainpilot-routes keys " + REGENERATE).isEqualTo(files.keySet());
-        files.forEach((f, content) -> assertThat(data.get(f)).as("routes/%s in drainpilot-routes %s", f, REGENERATE)
+        assertHolds("drainpilot-routes", "routes", files);
+    }
+
+    /** The ConfigMap has exactly the files of {@code dir}, each with the same content. */
+    private static void assertHolds(String configMap, String dir, Map<String, String> files) {
+        Map<String, String> data = data(configMap);
+        assertThat(data.keySet()).as(configMap + " keys " + REGENERATE).isEqualTo(files.keySet());
+        files.forEach((f, content) -> assertThat(data.get(f)).as("%s/%s in %s %s", dir, f, configMap, REGENERATE)
                 .isEqualTo(content));
     }
 

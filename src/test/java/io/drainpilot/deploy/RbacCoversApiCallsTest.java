@@ -259,10 +259,7 @@ class RbacCoversApiCallsTest {
     @Test
     void aMissingVerbIsReported() {
         List<Map<String, Object>> docs = Manifests.all();
-        Map<String, Object> rule = rule(docs, "ClusterRole", "virtualmachineinstancemigrations");
-        List<String> verbs = new ArrayList<>(Manifests.strings(rule, "verbs"));
-        verbs.remove("delete");
-        rule.put("verbs", verbs);
+        editVerbs(docs, "virtualmachineinstancemigrations", verbs -> verbs.remove("delete"));
         assertThat(problems(docs, needed())).anyMatch(p -> p.startsWith("needed but not granted")
                 && p.contains("virtualmachineinstancemigrations delete"));
     }
@@ -270,12 +267,18 @@ class RbacCoversApiCallsTest {
     @Test
     void anExtraVerbIsReported() {
         List<Map<String, Object>> docs = Manifests.all();
-        Map<String, Object> rule = rule(docs, "ClusterRole", "nodes");
-        List<String> verbs = new ArrayList<>(Manifests.strings(rule, "verbs"));
-        verbs.add("delete");
-        rule.put("verbs", verbs);
+        editVerbs(docs, "nodes", verbs -> verbs.add("delete"));
         assertThat(problems(docs, needed())).anyMatch(p -> p.startsWith("granted but not needed")
                 && p.contains("core/nodes delete"));
+    }
+
+    /** Changes the verbs of the ClusterRole rule for {@code resource}, in the parsed manifests only. */
+    private static void editVerbs(List<Map<String, Object>> docs, String resource,
+                                  java.util.function.Consumer<List<String>> edit) {
+        Map<String, Object> rule = rule(docs, "ClusterRole", resource);
+        List<String> verbs = new ArrayList<>(Manifests.strings(rule, "verbs"));
+        edit.accept(verbs);
+        rule.put("verbs", verbs);
     }
 
     @Test
