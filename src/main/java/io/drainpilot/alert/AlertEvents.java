@@ -20,7 +20,7 @@ public class AlertEvents {
     }
 
     /** {@code shutdown-restart} -> {@code DrainPilotShutdownRestart}: Event reasons are CamelCase words. */
-    static String eventReason(String action) {
+    public static String eventReason(String action) {
         StringBuilder sb = new StringBuilder("DrainPilot");
         for (String part : action.split("[^A-Za-z0-9]+")) {
             if (!part.isEmpty()) {

@@ -211,7 +211,7 @@ final class FaultHarness implements AutoCloseable {
         return alerts.stream().anyMatch(a -> a.contains(ns + "/" + vm + " on ") && a.endsWith("-> shutdown-restart"))
                 || drainPilotEvents().stream().anyMatch(e -> e.getInvolvedObject() != null
                 && ns.equals(e.getInvolvedObject().getNamespace()) && vm.equals(e.getInvolvedObject().getName())
-                && "DrainPilotShutdownrestart".equals(e.getReason()));
+                && io.drainpilot.alert.AlertEvents.eventReason("shutdown-restart").equals(e.getReason()));
     }
 
     List<VirtualMachine> vms() {

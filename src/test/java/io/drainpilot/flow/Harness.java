@@ -202,16 +202,50 @@ public final class Harness implements AutoCloseable {
     }
 
     /**
+     * The most migrations DrainPilot had open at once (created and not yet Succeeded or Failed, as the simulated
+     * cluster recorded them), per {@code key} of the created migration; a null key is not counted. Measures what
+     * DrainPilot asked for, not what the simulated KubeVirt let run (it holds back what exceeds its own limits).
+     */
+    public Map<String, Integer> mostOpenAtOnce(java.util.function.Function<io.drainpilot.sim.SimRecord.CreatedMigration, String> key) {
+        io.drainpilot.sim.SimRecord record = cluster.record();
+        Map<String, java.time.Instant> ended = new HashMap<>();
+        record.phaseTransitions().stream().filter(t -> t.phase().isFinal())
+                .forEach(t -> ended.putIfAbsent(t.namespace() + "/" + t.migration(), t.time()));
+        // (time, +1 or -1, key); at the same instant an end comes before a start
+        List<Object[]> changes = new java.util.ArrayList<>();
+        for (var c : record.migrationsCreated()) {
+            String k = key.apply(c);
+            if (k == null) {
+                continue;
+            }
+            changes.add(new Object[]{c.time(), 1, k});
+            java.time.Instant end = ended.get(c.namespace() + "/" + c.name());
+            if (end != null) {
+                changes.add(new Object[]{end, -1, k});
+            }
+        }
+        changes.sort(java.util.Comparator.<Object[], java.time.Instant>comparing(e -> (java.time.Instant) e[0])
+                .thenComparing(e -> (Integer) e[1]));
+        Map<String, Integer> open = new HashMap<>();
+        Map<String, Integer> most = new java.util.TreeMap<>();
+        for (Object[] e : changes) {
+            int now = open.merge((String) e[2], (Integer) e[1], Integer::sum);
+            most.merge((String) e[2], now, Math::max);
+        }
+        return most;
+    }
+
+    /**
      * Checked after every scenario: a VM that DrainPilot stopped (shutdown-restart) and that is still stopped must
      * carry the alert that said so. Nothing is left stopped by accident.
      */
     public void assertNoVmLeftStoppedSilently() {
         for (VirtualMachine vm : kube.resources(VirtualMachine.class).inAnyNamespace().list().getItems()) {
             Map<String, String> ann = vm.getMetadata().getAnnotations() == null ? Map.of() : vm.getMetadata().getAnnotations();
-            if (VirtualMachine.HALTED.equals(vm.runStrategy()) && ann.containsKey("drainpilot.io/stopped-for-node")) {
+            if (VirtualMachine.HALTED.equals(vm.runStrategy()) && ann.containsKey(io.drainpilot.Bookkeeping.STOPPED_FOR_NODE)) {
                 boolean alerted = kube.v1().events().inAnyNamespace().list().getItems().stream()
                         .anyMatch(e -> vm.getMetadata().getName().equals(e.getInvolvedObject().getName())
-                                && "DrainPilotShutdownRestart".equals(e.getReason()));
+                                && io.drainpilot.alert.AlertEvents.eventReason("shutdown-restart").equals(e.getReason()));
                 org.assertj.core.api.Assertions.assertThat(alerted)
                         .as("VM %s/%s was stopped by DrainPilot without an alert", vm.getMetadata().getNamespace(),
                                 vm.getMetadata().getName()).isTrue();

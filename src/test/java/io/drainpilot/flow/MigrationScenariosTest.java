@@ -93,6 +93,13 @@ class MigrationScenariosTest {
             assertThat(r.maxInFlightInCluster()).isLessThanOrEqualTo(5);
             assertThat(r.maxOutboundPerNode().values()).allMatch(n -> n <= 2);
             assertThat(r.maxInboundPerNode().values()).allMatch(n -> n <= 1);
+            // what DrainPilot itself had open (the simulated KubeVirt would hold back extra ones on its own)
+            assertThat(h.mostOpenAtOnce(c -> "cluster")).containsOnlyKeys("cluster").allSatisfy((k, n) -> assertThat(n).isBetween(1, 5));
+            assertThat(h.mostOpenAtOnce(c -> c.labels().get(Names.SOURCE_NODE))).containsOnlyKeys("node-1", "node-2")
+                    .allSatisfy((node, n) -> assertThat(n).as("open out of %s", node).isLessThanOrEqualTo(2));
+            assertThat(h.mostOpenAtOnce(c -> c.addedNodeSelector() == null ? null
+                    : c.addedNodeSelector().get(io.drainpilot.migrate.TargetSteering.HOSTNAME_LABEL))).isNotEmpty()
+                    .allSatisfy((node, n) -> assertThat(n).as("open into %s", node).isLessThanOrEqualTo(1));
             assertThat(h.migrationsCreatedPerVmi().values()).containsOnly(1L);
             assertThat(h.summary("node-1").migrated()).isEqualTo(8);
             // KubeVirt's own timeouts, from our configuration, on every migration we asked for
@@ -120,6 +127,10 @@ class MigrationScenariosTest {
             h.awaitEvacuation("node-2", Names.COMPLETED);
             assertThat(h.cluster.record().maxInFlightInCluster()).isLessThanOrEqualTo(2);
             assertThat(h.cluster.record().maxOutboundPerNode().values()).allMatch(n -> n <= 1);
+            // DrainPilot itself asked for no more than KubeVirt's limits allow
+            assertThat(h.mostOpenAtOnce(c -> "cluster")).containsOnlyKeys("cluster").allSatisfy((k, n) -> assertThat(n).isBetween(1, 2));
+            assertThat(h.mostOpenAtOnce(c -> c.labels().get(Names.SOURCE_NODE))).containsOnlyKeys("node-1", "node-2")
+                    .allSatisfy((node, n) -> assertThat(n).as("open out of %s", node).isEqualTo(1));
         }
     }
 

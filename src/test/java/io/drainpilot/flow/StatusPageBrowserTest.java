@@ -54,6 +54,7 @@ class StatusPageBrowserTest {
 
             // a picture for people: target/status-page.png (not asserted)
             Path png = Path.of("target", "status-page.png").toAbsolutePath();
+            java.nio.file.Files.deleteIfExists(png); // an old picture must not pass for this run's
             chromium("--screenshot=" + png, "--window-size=1200,800", "--virtual-time-budget=5000", url);
             assertThat(png).exists();
         }
