@@ -78,16 +78,20 @@ public class ScanContext {
     public synchronized Map<String, Long> freeMemory() {
         if (freeMemory == null) {
             freeMemory = new HashMap<>();
+            // each node's allocatable memory parsed once, not once per comparison of the sort
+            Map<String, Long> allocatable = new java.util.LinkedHashMap<>(); // node-list order breaks ties, as before
             nodes.stream()
                     .filter(n -> !drainingNodes.contains(n.getMetadata().getName()))
-                    .filter(n -> allocatableMemory(n) > 0)
                     .filter(n -> n.getSpec() == null || !Boolean.TRUE.equals(n.getSpec().getUnschedulable()))
-                    .sorted(java.util.Comparator.comparingLong(ScanContext::allocatableMemory).reversed())
+                    .forEach(n -> allocatable.put(n.getMetadata().getName(), allocatableMemory(n)));
+            allocatable.entrySet().stream()
+                    .filter(e -> e.getValue() > 0)
+                    .sorted(Map.Entry.<String, Long>comparingByValue().reversed())
                     .limit(MEMORY_CANDIDATES)
-                    .forEach(n -> {
-                        long used = api.vmisOnNode(n.getMetadata().getName()).stream()
+                    .forEach(e -> {
+                        long used = api.vmisOnNode(e.getKey()).stream()
                                 .mapToLong(v -> VmiMemory.bytes(v).orElse(0L)).sum();
-                        freeMemory.put(n.getMetadata().getName(), allocatableMemory(n) - used);
+                        freeMemory.put(e.getKey(), e.getValue() - used);
                     });
         }
         return freeMemory;

@@ -175,7 +175,7 @@ public class ClusterApi {
         }
         var op = client.resources(VirtualMachine.class).inNamespace(namespace);
         patchWithRetry(() -> op.withName(name).get(), (v, patch) -> op.withName(name).patch(JSON_PATCH, patch), vm -> {
-            List<Map<String, Object>> ops = metadataOps(vm, "labels", vm.getMetadata().getLabels(), labels);
+            List<Map<String, Object>> ops = metadataOps("labels", vm.getMetadata().getLabels(), labels);
             ops.addAll(annotationOps(vm, annotations));
             if (runStrategy != null) {
                 if (vm.getSpec() == null) {
@@ -316,14 +316,13 @@ public class ClusterApi {
 
     /** JSON patch ops that set (value) or remove (null) annotations; removing an absent key is a no-op. */
     private static List<Map<String, Object>> annotationOps(HasMetadata obj, Map<String, String> annotations) {
-        return metadataOps(obj, "annotations", obj.getMetadata().getAnnotations(), annotations);
+        return metadataOps("annotations", obj.getMetadata().getAnnotations(), annotations);
     }
 
     /** The same for {@code metadata.<field>} (labels or annotations). */
-    private static List<Map<String, Object>> metadataOps(HasMetadata obj, String field, Map<String, String> present,
+    private static List<Map<String, Object>> metadataOps(String field, Map<String, String> current,
             Map<String, String> changes) {
         List<Map<String, Object>> ops = new ArrayList<>();
-        Map<String, String> current = present;
         if (changes.isEmpty()) {
             return ops;
         }
