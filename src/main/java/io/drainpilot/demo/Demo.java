@@ -2,7 +2,7 @@ package io.drainpilot.demo;
 
 import io.drainpilot.CommandLine;
 import io.drainpilot.DrainPilotRuntime;
-import io.drainpilot.Names;
+import io.drainpilot.names.Names;
 import io.drainpilot.drain.EvacuationSummary;
 import io.drainpilot.kubevirt.VirtualMachine;
 import io.drainpilot.kubevirt.VirtualMachineInstance;

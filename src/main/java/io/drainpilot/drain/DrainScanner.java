@@ -1,6 +1,6 @@
 package io.drainpilot.drain;
 
-import io.drainpilot.Names;
+import io.drainpilot.names.Names;
 import io.drainpilot.alert.ProblemReporter;
 import io.drainpilot.config.Settings;
 import io.drainpilot.kubevirt.ClusterApi;

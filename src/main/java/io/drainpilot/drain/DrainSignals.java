@@ -1,6 +1,6 @@
 package io.drainpilot.drain;
 
-import io.drainpilot.Names;
+import io.drainpilot.names.Names;
 import io.drainpilot.config.Settings;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.Secret;

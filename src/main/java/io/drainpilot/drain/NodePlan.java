@@ -15,7 +15,7 @@ public record NodePlan(DrainRequest request, String state, List<VmWork> vms) {
     }
 
     public boolean cancelled() {
-        return io.drainpilot.Names.CANCELLED.equals(state);
+        return io.drainpilot.names.Names.CANCELLED.equals(state);
     }
 
     public String describe() {

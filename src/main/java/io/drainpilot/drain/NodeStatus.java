@@ -1,6 +1,6 @@
 package io.drainpilot.drain;
 
-import io.drainpilot.Names;
+import io.drainpilot.names.Names;
 import io.drainpilot.kubevirt.ClusterApi;
 
 import java.time.Instant;

@@ -1,6 +1,6 @@
 package io.drainpilot.migrate;
 
-import io.drainpilot.Names;
+import io.drainpilot.names.Names;
 import io.drainpilot.kubevirt.VirtualMachineInstanceMigration;
 
 import java.util.HashMap;
@@ -38,7 +38,7 @@ public final class InFlightMigrations {
         Map<String, String> labels = m.getMetadata().getLabels();
         Map<String, String> ann = m.getMetadata().getAnnotations();
         return labels != null && Names.MANAGED_BY_VALUE.equals(labels.get(Names.MANAGED_BY))
-                && (ann == null || !ann.containsKey(io.drainpilot.Bookkeeping.RECORDED));
+                && (ann == null || !ann.containsKey(io.drainpilot.names.Bookkeeping.RECORDED));
     }
 
     /** Counts a migration we just created, so one scan's later decisions see it. */

@@ -1,6 +1,6 @@
 package io.drainpilot.migrate;
 
-import io.drainpilot.Names;
+import io.drainpilot.names.Names;
 import io.drainpilot.config.Settings;
 import io.drainpilot.cpu.CpuCompatibility;
 import io.drainpilot.cpu.CpuLabels;

@@ -1,7 +1,7 @@
 package io.drainpilot.migrate;
 
-import io.drainpilot.Bookkeeping;
-import io.drainpilot.Names;
+import io.drainpilot.names.Bookkeeping;
+import io.drainpilot.names.Names;
 import io.drainpilot.config.Settings;
 import io.drainpilot.drain.EvacuationSummary;
 import io.drainpilot.drain.NodeStatus;

@@ -29,7 +29,7 @@ public class MicrometerDrainMetrics implements DrainMetrics {
     static final Set<String> PENDING = Set.of("Migrate", "NotMigratable", "NoCompatibleTarget", "WAITING");
     static final String IN_FLIGHT = "IN_FLIGHT";
     /** Node states that are no longer draining, though the signal may still be on the node. */
-    static final Set<String> NOT_DRAINING = Set.of(io.drainpilot.Names.COMPLETED, io.drainpilot.Names.CANCELLED);
+    static final Set<String> NOT_DRAINING = Set.of(io.drainpilot.names.Names.COMPLETED, io.drainpilot.names.Names.CANCELLED);
 
     private final Supplier<MeterRegistry> lookup;
     private volatile MeterRegistry registry;

@@ -39,7 +39,7 @@ public class StatusBoard {
         List<VmLine> vms = plan.vms().stream().map(StatusBoard::line).toList();
         Map<String, String> a = plan.request().node() == null || plan.request().node().getMetadata() == null ? null
                 : plan.request().node().getMetadata().getAnnotations();
-        EvacuationSummary summary = a == null ? null : EvacuationSummary.parse(a.get(io.drainpilot.Names.EVACUATION_SUMMARY));
+        EvacuationSummary summary = a == null ? null : EvacuationSummary.parse(a.get(io.drainpilot.names.Names.EVACUATION_SUMMARY));
         nodes.put(plan.node(), new NodeCard(plan.node(), state, plan.request().signals(), vms, Instant.now(), summary));
     }
 

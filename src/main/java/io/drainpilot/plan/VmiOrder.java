@@ -1,6 +1,6 @@
 package io.drainpilot.plan;
 
-import io.drainpilot.Names;
+import io.drainpilot.names.Names;
 import io.drainpilot.kubevirt.VirtualMachineInstance;
 
 import java.util.Arrays;

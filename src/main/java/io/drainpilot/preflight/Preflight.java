@@ -1,7 +1,7 @@
 package io.drainpilot.preflight;
 
 import io.drainpilot.CommandLine;
-import io.drainpilot.Names;
+import io.drainpilot.names.Names;
 import io.drainpilot.config.Settings;
 import io.drainpilot.cpu.CpuCompatibility;
 import io.drainpilot.cpu.CpuLabels;

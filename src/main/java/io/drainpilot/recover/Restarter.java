@@ -1,7 +1,7 @@
 package io.drainpilot.recover;
 
-import io.drainpilot.Bookkeeping;
-import io.drainpilot.Names;
+import io.drainpilot.names.Bookkeeping;
+import io.drainpilot.names.Names;
 import io.drainpilot.alert.Alert;
 import io.drainpilot.kubevirt.ClusterApi;
 import io.drainpilot.kubevirt.VirtualMachine;

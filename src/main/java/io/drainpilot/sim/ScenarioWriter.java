@@ -1,6 +1,6 @@
 package io.drainpilot.sim;
 
-import io.drainpilot.Names;
+import io.drainpilot.names.Names;
 import io.drainpilot.kubevirt.KubeVirt;
 import io.drainpilot.kubevirt.VirtualMachine;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;

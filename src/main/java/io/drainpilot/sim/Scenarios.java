@@ -1,6 +1,6 @@
 package io.drainpilot.sim;
 
-import io.drainpilot.Names;
+import io.drainpilot.names.Names;
 
 /** Ready-made clusters for tests, benchmarks and the demo. */
 public final class Scenarios {

@@ -1,7 +1,7 @@
 package io.drainpilot.bench;
 
 import io.drainpilot.DrainPilotRuntime;
-import io.drainpilot.Names;
+import io.drainpilot.names.Names;
 import io.drainpilot.drain.DrainRequest;
 import io.drainpilot.drain.DrainScanner;
 import io.drainpilot.drain.NodeEvacuation;

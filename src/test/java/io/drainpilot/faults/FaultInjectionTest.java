@@ -1,8 +1,8 @@
 package io.drainpilot.faults;
 
-import io.drainpilot.Bookkeeping;
+import io.drainpilot.names.Bookkeeping;
 import io.drainpilot.DrainPilotRuntime;
-import io.drainpilot.Names;
+import io.drainpilot.names.Names;
 import io.drainpilot.kubevirt.VirtualMachine;
 import io.drainpilot.kubevirt.VirtualMachineInstance;
 import io.drainpilot.kubevirt.VirtualMachineInstanceMigration;

@@ -1,6 +1,6 @@
 package io.drainpilot.faults;
 
-import io.drainpilot.Names;
+import io.drainpilot.names.Names;
 import io.drainpilot.kubevirt.VirtualMachine;
 import io.drainpilot.sim.CpuProfile;
 import io.drainpilot.sim.RequestInterceptor;

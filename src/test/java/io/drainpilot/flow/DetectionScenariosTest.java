@@ -1,6 +1,6 @@
 package io.drainpilot.flow;
 
-import io.drainpilot.Names;
+import io.drainpilot.names.Names;
 import io.drainpilot.sim.CpuProfile;
 import io.drainpilot.sim.Scenario;
 import io.drainpilot.sim.SimRecord;

@@ -1,7 +1,7 @@
 package io.drainpilot.flow;
 
 import io.drainpilot.DrainPilotRuntime;
-import io.drainpilot.Names;
+import io.drainpilot.names.Names;
 import io.drainpilot.drain.EvacuationSummary;
 import io.drainpilot.kubevirt.VirtualMachine;
 import io.drainpilot.kubevirt.VirtualMachineInstance;
@@ -242,7 +242,7 @@ public final class Harness implements AutoCloseable {
     public void assertNoVmLeftStoppedSilently() {
         for (VirtualMachine vm : kube.resources(VirtualMachine.class).inAnyNamespace().list().getItems()) {
             Map<String, String> ann = vm.getMetadata().getAnnotations() == null ? Map.of() : vm.getMetadata().getAnnotations();
-            if (VirtualMachine.HALTED.equals(vm.runStrategy()) && ann.containsKey(io.drainpilot.Bookkeeping.STOPPED_FOR_NODE)) {
+            if (VirtualMachine.HALTED.equals(vm.runStrategy()) && ann.containsKey(io.drainpilot.names.Bookkeeping.STOPPED_FOR_NODE)) {
                 boolean alerted = kube.v1().events().inAnyNamespace().list().getItems().stream()
                         .anyMatch(e -> vm.getMetadata().getName().equals(e.getInvolvedObject().getName())
                                 && io.drainpilot.alert.AlertEvents.eventReason("shutdown-restart").equals(e.getReason()));

@@ -1,7 +1,7 @@
 package io.drainpilot.flow;
 
 import io.drainpilot.DrainPilotRuntime;
-import io.drainpilot.Names;
+import io.drainpilot.names.Names;
 import io.drainpilot.kubevirt.VirtualMachineInstanceMigration;
 import io.drainpilot.sim.CpuProfile;
 import io.drainpilot.sim.Scenario;

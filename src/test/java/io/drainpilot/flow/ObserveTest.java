@@ -3,7 +3,7 @@ package io.drainpilot.flow;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.drainpilot.DrainPilotRuntime;
-import io.drainpilot.Names;
+import io.drainpilot.names.Names;
 import io.drainpilot.sim.RequestInterceptor;
 import io.drainpilot.sim.Scenarios;
 import io.fabric8.mockwebserver.http.MockResponse;

@@ -3,7 +3,7 @@ package io.drainpilot.flow;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpServer;
-import io.drainpilot.Names;
+import io.drainpilot.names.Names;
 import io.drainpilot.kubevirt.VirtualMachine;
 import io.drainpilot.sim.CpuProfile;
 import io.drainpilot.sim.Scenario;

@@ -1,7 +1,7 @@
 package io.drainpilot.flow;
 
 import io.drainpilot.DrainPilotRuntime;
-import io.drainpilot.Names;
+import io.drainpilot.names.Names;
 import io.drainpilot.sim.Scenarios;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;

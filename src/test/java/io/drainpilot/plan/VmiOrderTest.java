@@ -1,6 +1,6 @@
 package io.drainpilot.plan;
 
-import io.drainpilot.Names;
+import io.drainpilot.names.Names;
 import io.drainpilot.cpu.TestVmis;
 import io.drainpilot.kubevirt.VirtualMachineInstance;
 import org.junit.jupiter.api.Test;

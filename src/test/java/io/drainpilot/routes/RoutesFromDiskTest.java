@@ -1,7 +1,7 @@
 package io.drainpilot.routes;
 
 import io.drainpilot.DrainPilotConfiguration;
-import io.drainpilot.Names;
+import io.drainpilot.names.Names;
 import io.drainpilot.sim.Scenarios;
 import io.drainpilot.sim.SimSettings;
 import io.drainpilot.sim.SimulatedCluster;

@@ -1,6 +1,6 @@
 package io.drainpilot.sim;
 
-import io.drainpilot.Names;
+import io.drainpilot.names.Names;
 import io.drainpilot.kubevirt.KubeVirt;
 import io.drainpilot.kubevirt.KubeVirtNames;
 import io.drainpilot.kubevirt.VirtualMachine;

@@ -1,4 +1,4 @@
-package io.drainpilot;
+package io.drainpilot.names;
 
 /**
  * DrainPilot's internal annotations: how a restarted or newly elected process knows what the last one did.

@@ -1,4 +1,4 @@
-package io.drainpilot;
+package io.drainpilot.names;
 
 /**
  * DrainPilot's public surface: every annotation and label it reads or writes. Documented in README;
