@@ -1,5 +1,6 @@
 package io.drainpilot;
 
+import io.drainpilot.app.DrainPilotRuntime;
 import io.drainpilot.demo.Demo;
 import io.drainpilot.preflight.Preflight;
 
@@ -38,8 +39,8 @@ public final class DrainPilot {
                     System.out.print(CommandLine.USAGE);
                     yield 0;
                 }
-                case DEMO -> Demo.run(cli);
-                case PREFLIGHT -> Preflight.run(cli);
+                case DEMO -> Demo.run(cli.config());
+                case PREFLIGHT -> Preflight.run(cli.config(), cli.node());
                 case RUN -> {
                     Map<String, String> overrides = new HashMap<>();
                     if (cli.dryRun()) {

@@ -1,6 +1,8 @@
 package io.drainpilot.alert;
 
 import io.drainpilot.kubevirt.ClusterApi;
+import io.drainpilot.view.ClusterView;
+import io.drainpilot.work.Alert;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -8,12 +10,14 @@ import org.slf4j.LoggerFactory;
 public class AlertEvents {
     private static final Logger LOG = LoggerFactory.getLogger(AlertEvents.class);
 
+    private final ClusterView view;
     private final ClusterApi api;
     private final boolean enabled;
 
     private final io.drainpilot.observe.DrainMetrics metrics;
 
-    public AlertEvents(ClusterApi api, boolean enabled, io.drainpilot.observe.DrainMetrics metrics) {
+    public AlertEvents(ClusterView view, ClusterApi api, boolean enabled, io.drainpilot.observe.DrainMetrics metrics) {
+        this.view = view;
         this.api = api;
         this.enabled = enabled;
         this.metrics = metrics;
@@ -38,11 +42,12 @@ public class AlertEvents {
         String reason = eventReason(alert.action());
         try {
             if (alert.vm() != null) {
-                api.vmi(alert.namespace(), alert.vm()).ifPresentOrElse(v -> api.event(v, type, reason, alert.summary()),
+                view.vmi(alert.namespace(), alert.vm()).or(() -> api.vmi(alert.namespace(), alert.vm()))
+                        .ifPresentOrElse(v -> api.event(v, type, reason, alert.summary()),
                         () -> api.vm(alert.namespace(), alert.vm()).ifPresent(v -> api.event(v, type, reason, alert.summary())));
             }
             if (alert.node() != null) {
-                api.node(alert.node()).ifPresent(n -> api.event(n, type, reason, alert.summary()));
+                view.node(alert.node()).ifPresent(n -> api.event(n, type, reason, alert.summary()));
             }
             metrics.alertDelivered("events", true);
         } catch (RuntimeException e) {

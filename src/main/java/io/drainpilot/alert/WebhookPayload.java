@@ -1,5 +1,7 @@
 package io.drainpilot.alert;
 
+import io.drainpilot.work.Alert;
+
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 

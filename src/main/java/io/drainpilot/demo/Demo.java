@@ -1,9 +1,9 @@
 package io.drainpilot.demo;
 
-import io.drainpilot.CommandLine;
-import io.drainpilot.DrainPilotRuntime;
+import java.nio.file.Path;
+import io.drainpilot.app.DrainPilotRuntime;
 import io.drainpilot.names.Names;
-import io.drainpilot.drain.EvacuationSummary;
+import io.drainpilot.work.EvacuationSummary;
 import io.drainpilot.kubevirt.VirtualMachine;
 import io.drainpilot.kubevirt.VirtualMachineInstance;
 import io.drainpilot.sim.Scenarios;
@@ -44,18 +44,18 @@ public final class Demo {
         this.kube = cluster.newClient();
     }
 
-    public static int run(CommandLine cli) {
-        return run(cli, System.out);
+    public static int run(Path config) {
+        return run(config, System.out);
     }
 
-    public static int run(CommandLine cli, PrintStream out) {
+    public static int run(Path config, PrintStream out) {
         out.println("""
 
                 DrainPilot demo: a Harvester upgrade drains node-1 of a simulated 3-node cluster
                   node-1, node-2: Intel Skylake     node-3: AMD EPYC     KubeVirt v1.6.0
                 """);
         try (SimulatedCluster cluster = SimulatedCluster.start(Scenarios.harvesterDemo(), SimSettings.forDemo())) {
-            return new Demo(out, cluster).play(cli);
+            return new Demo(out, cluster).play(config);
         }
     }
 
@@ -72,7 +72,7 @@ public final class Demo {
         throw new IllegalStateException("no free TCP port for the management server");
     }
 
-    private int play(CommandLine cli) {
+    private int play(Path config) {
         Map<String, String> before = placement();
         say("VMs on node-1 before the drain:");
         before.forEach((vm, node) -> out.println("    " + vm + " on " + node + "  (" + cpuOf(vm) + ")"));
@@ -88,8 +88,8 @@ public final class Demo {
         // the configured management port (9876) when free, else any free one: the demo never collides
         int port = freePort(9876);
         settings.put("camel.management.port", String.valueOf(port));
-        try (DrainPilotRuntime drainPilot = DrainPilotRuntime.create(cli.config(), settings, cluster.newClient()).start()) {
-            say("DrainPilot is running (routes from routes/, settings from " + cli.config() + ").");
+        try (DrainPilotRuntime drainPilot = DrainPilotRuntime.create(config, settings, cluster.newClient()).start()) {
+            say("DrainPilot is running (routes from routes/, settings from " + config + ").");
             say("Watch it at http://localhost:" + port + "/drainpilot/ (metrics: /observe/metrics).");
             say("Rancher cordons node-1 and writes rke.cattle.io/pre-drain on its machine-plan Secret;");
             say("the drain waits until every pre-drain hook, drainpilot.io/pre-hook included, holds the same value.");

@@ -1,8 +1,12 @@
 package io.drainpilot.drain;
 
-import io.drainpilot.names.Names;
 import io.drainpilot.config.Settings;
 import io.drainpilot.kubevirt.ClusterApi;
+import io.drainpilot.names.Names;
+import io.drainpilot.work.DrainRequest;
+import io.drainpilot.work.EvacuationSummary;
+import io.drainpilot.work.NodePlan;
+import io.drainpilot.work.NodeStatus;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -19,13 +23,14 @@ public class DrainRelease {
     private final Settings settings;
     private final NodeStatus status;
 
-    public DrainRelease(ClusterApi api, Settings settings, NodeStatus status) {
+    public DrainRelease(ClusterApi api, Settings settings) {
         this.api = api;
         this.settings = settings;
-        this.status = status;
+        this.status = new NodeStatus(api);
     }
 
-    public void release(DrainRequest request, int vmsOnNode) {
+    public void release(NodePlan plan) {
+        DrainRequest request = plan.request();
         String node = request.nodeName();
         DrainRequest.RancherHook hook = request.rancherHook();
         if (hook != null && !hook.released()) {
@@ -34,7 +39,7 @@ public class DrainRelease {
                     hook.secretName(), settings.rancherHookAnnotation);
         }
         EvacuationSummary[] last = new EvacuationSummary[1];
-        status.update(node, Names.COMPLETED, s -> last[0] = s.withCounts(0, 0, 0, vmsOnNode));
+        status.update(node, Names.COMPLETED, s -> last[0] = s.withCounts(0, 0, 0, s.total()));
         LOG.info("Node {}: evacuation completed: {} migrated, {} fell back, {} in total", node, last[0].migrated(),
                 last[0].fellBack(), last[0].total());
     }

@@ -1,85 +1,135 @@
 package io.drainpilot.drain;
 
-import io.drainpilot.names.Names;
 import io.drainpilot.alert.ProblemReporter;
 import io.drainpilot.config.Settings;
 import io.drainpilot.kubevirt.ClusterApi;
+import io.drainpilot.names.Names;
+import io.drainpilot.observe.DrainMetrics;
 import io.drainpilot.observe.StatusBoard;
+import io.drainpilot.view.ClusterView;
+import io.drainpilot.work.DrainRequest;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.Secret;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.Collections;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * The scan stage: which nodes are asked to drain right now. Reads all Nodes and the Rancher plan Secrets
- * (never VMIs: the cost of a scan does not grow with VMs on nodes that are not draining).
+ * Which nodes are asked to drain, read from the cluster view (no request). The scan timer asks for every node (the
+ * safety net); the evaluation queue asks for one node at a time ({@link #request}).
  */
 public class DrainScanner {
     private static final Logger LOG = LoggerFactory.getLogger(DrainScanner.class);
 
+    private final ClusterView view;
     private final ClusterApi api;
     private final Settings settings;
     private final DrainSignals signals;
     private final ProblemReporter problems;
-
     private final StatusBoard board;
+    private final DrainMetrics metrics;
+    private final Set<String> draining = ConcurrentHashMap.newKeySet();
+    private volatile NodeEvacuation evacuation;
 
-    public DrainScanner(ClusterApi api, Settings settings, ProblemReporter problems, StatusBoard board) {
+    public DrainScanner(ClusterView view, ClusterApi api, Settings settings, ProblemReporter problems,
+            StatusBoard board, DrainMetrics metrics) {
+        this.view = view;
         this.api = api;
-        this.board = board;
         this.settings = settings;
         this.signals = new DrainSignals(settings);
         this.problems = problems;
+        this.board = board;
+        this.metrics = metrics;
     }
 
     /**
-     * The drain requests of just these nodes (the await stage calls this for nodes whose migrations ended, so
-     * their freed slots are refilled and a finished node is released without waiting for the next scan).
-     * No nodes, no API call.
+     * The safety net: every node with a drain signal or a cancel request, and every node whose drain was withdrawn
+     * but still carries its evacuation state. Nothing until the view has its first lists.
      */
-    public List<DrainRequest> rescan(Collection<String> nodes) {
-        if (nodes == null || nodes.isEmpty()) {
+    public List<String> scan() {
+        if (!view.synced()) {
             return List.of();
         }
-        return scan().stream().filter(r -> nodes.contains(r.nodeName())).toList();
-    }
-
-    /** Every node with a drain signal or a cancel request, plus bookkeeping for drains that were withdrawn. */
-    public List<DrainRequest> scan() {
-        List<Node> nodes = api.nodes();
-        Map<String, DrainRequest.RancherHook> hooks = settings.signalRancherHook ? rancherHooks() : Map.of();
-        List<DrainRequest> requests = new ArrayList<>();
-        Set<String> draining = new HashSet<>();
-        ScanContext context = new ScanContext(api, nodes, draining);
-        for (Node node : nodes) {
-            String machine = DrainSignals.annotations(node).get(Names.CAPI_MACHINE_ANNOTATION);
-            Optional<DrainRequest.RancherHook> hook = Optional.ofNullable(machine == null ? null : hooks.get(machine));
-            List<String> found = signals.signalsOf(node, hook);
-            String state = DrainSignals.annotations(node).get(Names.EVACUATION);
-            if (!found.isEmpty()) {
-                draining.add(node.getMetadata().getName());
-                requests.add(new DrainRequest(node, found, DrainSignals.cancelRequested(node), hook.orElse(null), context));
-            } else if (state != null && !settings.dryRun) {
-                // the drain is over or was withdrawn: the next signal starts a new one
-                LOG.info("Node {}: no drain signal any more; evacuation {} closed", node.getMetadata().getName(), state);
-                api.annotateNode(node.getMetadata().getName(), Collections.singletonMap(Names.EVACUATION, null));
+        Map<String, DrainRequest.RancherHook> hooks = hooks();
+        List<String> out = new ArrayList<>();
+        Set<String> now = new TreeSet<>();
+        for (Node node : view.nodes()) {
+            String name = node.getMetadata().getName();
+            if (!signals.signalsOf(node, hookOf(node, hooks)).isEmpty()) {
+                now.add(name);
+                out.add(name);
+            } else if (DrainSignals.annotations(node).get(Names.EVACUATION) != null) {
+                out.add(name);
             }
         }
-        board.retainOnly(draining);
-        return requests;
+        draining.retainAll(now);
+        draining.addAll(now);
+        board.retainOnly(now);
+        if (evacuation != null) {
+            // the VMIs of nodes no drain needs any more (a finished drain, its candidate targets) are not watched
+            view.keepWatching(evacuation.watchedForDrains(now));
+        }
+        return out;
     }
 
-    private Map<String, DrainRequest.RancherHook> rancherHooks() {
-        List<Secret> secrets = api.planSecrets(settings.rancherPlanNamespace, Names.RANCHER_PLAN_SECRET_TYPE);
+    /**
+     * The node's drain request as the view shows it now, or null when nothing asks for a drain (a withdrawn drain's
+     * evacuation state is removed then, so the next request starts a fresh drain).
+     */
+    public DrainRequest request(String name) {
+        if (!view.synced()) {
+            return null;
+        }
+        Optional<Node> node = view.node(name);
+        if (node.isEmpty()) {
+            draining.remove(name);
+            board.retainOnly(draining);
+            return null;
+        }
+        Optional<DrainRequest.RancherHook> hook = hookOf(node.get(), hooks());
+        List<String> found = signals.signalsOf(node.get(), hook);
+        if (found.isEmpty()) {
+            draining.remove(name);
+            board.retainOnly(draining);
+            String state = DrainSignals.annotations(node.get()).get(Names.EVACUATION);
+            if (state != null && !settings.dryRun) {
+                LOG.info("Node {}: no drain signal any more; evacuation {} closed", name, state);
+                api.annotateNode(name, Collections.singletonMap(Names.EVACUATION, null));
+            }
+            return null;
+        }
+        draining.add(name);
+        return new DrainRequest(node.get(), found, DrainSignals.cancelRequested(node.get()), hook.orElse(null));
+    }
+
+    /** The stage whose VMI watches the scan trims to what the drains still need. */
+    public void trimWatchesOf(NodeEvacuation evacuation) {
+        this.evacuation = evacuation;
+    }
+
+    /** The nodes the last scan or request found draining. */
+    public Set<String> draining() {
+        return Set.copyOf(draining);
+    }
+
+    private Optional<DrainRequest.RancherHook> hookOf(Node node, Map<String, DrainRequest.RancherHook> hooks) {
+        String machine = DrainSignals.annotations(node).get(Names.CAPI_MACHINE_ANNOTATION);
+        return Optional.ofNullable(machine == null ? null : hooks.get(machine));
+    }
+
+    private Map<String, DrainRequest.RancherHook> hooks() {
+        if (!settings.signalRancherHook) {
+            return Map.of();
+        }
+        List<Secret> secrets = view.planSecrets();
         return signals.hooksByMachine(secrets, problems::report);
     }
 }

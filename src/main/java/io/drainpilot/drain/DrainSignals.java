@@ -1,6 +1,7 @@
 package io.drainpilot.drain;
 
 import io.drainpilot.names.Names;
+import io.drainpilot.work.DrainRequest;
 import io.drainpilot.config.Settings;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.Secret;

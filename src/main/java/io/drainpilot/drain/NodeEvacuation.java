@@ -1,106 +1,163 @@
 package io.drainpilot.drain;
 
-import io.drainpilot.names.Bookkeeping;
-import io.drainpilot.names.Names;
 import io.drainpilot.alert.ProblemReporter;
 import io.drainpilot.config.Settings;
+import io.drainpilot.cpu.CpuLabels;
 import io.drainpilot.cpu.CpuRequirement;
 import io.drainpilot.kubevirt.ClusterApi;
+import io.drainpilot.kubevirt.KubeVirt;
+import io.drainpilot.kubevirt.KubeVirtNames;
 import io.drainpilot.kubevirt.VirtualMachine;
 import io.drainpilot.kubevirt.VirtualMachineInstance;
 import io.drainpilot.kubevirt.VirtualMachineInstanceMigration;
-import io.drainpilot.migrate.AdoptedMigrations;
+import io.drainpilot.names.Bookkeeping;
+import io.drainpilot.names.Names;
 import io.drainpilot.observe.StatusBoard;
-import io.drainpilot.plan.Decision;
 import io.drainpilot.plan.EvacuationPlanner;
+import io.drainpilot.plan.InFlightMigrations;
+import io.drainpilot.plan.MigrationLimits;
 import io.drainpilot.plan.PlanInputs;
+import io.drainpilot.plan.ReleaseRule;
+import io.drainpilot.plan.SlotBudget;
+import io.drainpilot.plan.TargetSteering;
+import io.drainpilot.plan.Triage;
+import io.drainpilot.plan.VmiMemory;
 import io.drainpilot.plan.VmiOrder;
+import io.drainpilot.view.ClusterView;
+import io.drainpilot.work.Decision;
+import io.drainpilot.work.DrainMarks;
+import io.drainpilot.work.DrainRequest;
+import io.drainpilot.work.NodePlan;
+import io.drainpilot.work.NodeStatus;
+import io.drainpilot.work.Outcome;
+import io.drainpilot.work.RecoveryCase;
+import io.drainpilot.work.VmState;
+import io.drainpilot.work.VmWork;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.Node;
+import io.fabric8.kubernetes.api.model.Quantity;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.security.SecureRandom;
+import java.time.Clock;
 import java.time.Instant;
-import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.stream.Collectors;
+import java.util.function.Function;
 
 /**
- * The evacuate-node stage for one node: starts a new drain (fresh bookkeeping), honours cancel, sorts the
- * node's VMIs into what is in flight, settled, waiting or to be planned, plans the rest, writes the node's
- * status, and releases the drain once nothing is left to move. Everything is recomputed from the cluster
- * each scan; nothing here depends on memory of earlier scans except what is only logged.
+ * The evacuate-node stage for one node, decided from the cluster view: starts a new drain (a new drain id), honours
+ * cancel, sorts the node's VMIs ({@link Triage}), plans the ones that need it ({@link EvacuationPlanner}), fits the
+ * migrations into the caps ({@link SlotBudget}), writes the node's status and says whether the drain can be released
+ * ({@link ReleaseRule}). Everything is recomputed each time from the view (level-triggered); the writes are the
+ * route's next steps, not this class's.
  */
 public class NodeEvacuation {
     private static final Logger LOG = LoggerFactory.getLogger(NodeEvacuation.class);
-
     private static final EvacuationPlanner PLANNER = new EvacuationPlanner();
+    /** How many candidate targets get their free memory measured (their VMIs watched) per draining node. */
+    static final int MEMORY_CANDIDATES = 8;
+    private static final SecureRandom RANDOM = new SecureRandom();
 
+    private final ClusterView view;
     private final ClusterApi api;
     private final Settings settings;
     private final ProblemReporter problems;
-    private final DrainRelease release;
     private final NodeStatus status;
     private final StatusBoard board;
-    private final AdoptedMigrations adopted;
+    private final Clock clock;
+    private final java.util.function.Supplier<Set<String>> draining;
+    private final VmiOrder order;
     private final Map<String, String> lastLoggedPlan = new ConcurrentHashMap<>();
+    /** Each node's CPU labels parsed once per version of the node, not once per VM planned. */
+    private final Map<String, ParsedCpu> cpuByNode = new ConcurrentHashMap<>();
+    /** Per draining node, the candidate targets whose VMIs are watched for their free memory. */
+    private final Map<String, Set<String>> memoryWatches = new ConcurrentHashMap<>();
 
-    public NodeEvacuation(ClusterApi api, Settings settings, ProblemReporter problems, StatusBoard board,
-            AdoptedMigrations adopted) {
-        this.api = api;
-        this.adopted = adopted;
-        this.board = board;
-        this.settings = settings;
-        this.problems = problems;
-        this.status = new NodeStatus(api);
-        this.release = new DrainRelease(api, settings, status);
+    private record ParsedCpu(String resourceVersion, CpuLabels labels) {
     }
 
-    /** The node's plan for this scan; a cancelled or finished node gets an empty one. */
+    public NodeEvacuation(ClusterView view, ClusterApi api, Settings settings, ProblemReporter problems,
+            StatusBoard board, Clock clock, java.util.function.Supplier<Set<String>> draining) {
+        this.draining = draining;
+        this.view = view;
+        this.api = api;
+        this.settings = settings;
+        this.problems = problems;
+        this.board = board;
+        this.clock = clock;
+        this.status = new NodeStatus(api);
+        this.order = VmiOrder.parse(settings.vmOrder);
+    }
+
+    /** The node's plan now; a cancelled or finished node gets an empty one. */
     public NodePlan evaluate(DrainRequest request) {
-        Node node = request.node();
         String name = request.nodeName();
-        String state = annotations(node).get(Names.EVACUATION);
+        Map<String, String> ann = DrainSignals.annotations(request.node());
+        String state = ann.get(Names.EVACUATION);
 
         if (request.cancel()) {
             NodePlan cancelled = cancel(request, state);
             board.update(cancelled, Names.CANCELLED);
             return cancelled;
         }
-        if (Names.COMPLETED.equals(state) && (request.rancherHook() == null || request.rancherHook().released())) {
-            NodePlan done = new NodePlan(request, Names.COMPLETED, List.of());
+        boolean hookWaiting = request.rancherHook() != null && !request.rancherHook().released();
+        if (Names.COMPLETED.equals(state) && !hookWaiting) {
+            NodePlan done = NodePlan.nothing(request, Names.COMPLETED);
             board.update(done, Names.COMPLETED);
             return done;
         }
         if (settings.dryRun) {
             // plan only: report what would happen, start nothing, write nothing
-            NodePlan plan = new NodePlan(request, "dry run", sortVmis(request));
+            NodePlan plan = plan(request, "dry-run", "dry run");
             logIfChanged(plan);
             board.update(plan, "DryRun");
-            return new NodePlan(request, plan.state(), List.of());
+            return NodePlan.nothing(request, plan.state());
         }
-        if (state == null || Names.CANCELLED.equals(state) || Names.COMPLETED.equals(state)) {
-            startDrain(request);
+        String drainId = ann.get(Bookkeeping.DRAIN_ID);
+        if (state == null || Names.CANCELLED.equals(state) || Names.COMPLETED.equals(state) || drainId == null) {
+            drainId = newDrainId();
+            LOG.info("Node {}: drain requested by {}; evacuation starts (drain {})", name,
+                    String.join(", ", request.signals()), drainId);
+            status.startDrain(name, drainId);
         }
-
-        List<VmWork> vms = sortVmis(request);
-        NodePlan plan = new NodePlan(request, nodeState(vms), vms);
+        NodePlan plan = plan(request, drainId, null);
         logIfChanged(plan);
-        board.update(plan, writeStatus(plan));
+        writeStatus(plan);
+        board.update(plan, plan.state());
         return plan;
+    }
+
+    /**
+     * What would happen to each VM of this node if it drained now, decided exactly as a drain decides (preflight):
+     * nothing is written.
+     */
+    public NodePlan preview(Node node) {
+        return plan(new DrainRequest(node, List.of("preflight"), false, null), "preflight", "preflight");
+    }
+
+    /** Candidate targets whose VMIs this stage watches, and the draining nodes: the VMI watches to keep. */
+    public Set<String> watchedForDrains(Set<String> draining) {
+        memoryWatches.keySet().retainAll(draining);
+        Set<String> keep = new HashSet<>(draining);
+        memoryWatches.values().forEach(keep::addAll);
+        return keep;
     }
 
     private NodePlan cancel(DrainRequest request, String state) {
         String name = request.nodeName();
         int deleted = 0;
-        for (VirtualMachineInstanceMigration m : api.migrationsLabelled(Names.SOURCE_NODE, name)) {
-            if (!m.phase().isFinal() && Names.MANAGED_BY_VALUE.equals(label(m, Names.MANAGED_BY))
+        for (VirtualMachineInstanceMigration m : view.migrationsFrom(name)) {
+            if (!m.phase().isFinal() && Triage.isOurs(m)
                     && api.deleteMigration(m.getMetadata().getNamespace(), m.getMetadata().getName())) {
                 deleted++;
                 LOG.info("Node {}: cancel: deleted migration {}/{} of {}", name, m.getMetadata().getNamespace(),
@@ -112,114 +169,236 @@ public class NodeEvacuation {
                     name, Names.CANCEL, deleted);
             status.update(name, Names.CANCELLED, s -> s.withCounts(0, 0, s.failed(), 0));
         }
-        return new NodePlan(request, Names.CANCELLED, List.of());
+        return NodePlan.nothing(request, Names.CANCELLED);
     }
 
-    /** A new drain: forget the last drain's attempts, fallbacks and failed targets on this node's VMIs. */
-    private void startDrain(DrainRequest request) {
+    /**
+     * Every VM of the node and what to do now.
+     *
+     * @param fixedState the state to report instead of the computed one (dry run), or null
+     */
+    NodePlan plan(DrainRequest request, String drainId, String fixedState) {
         String name = request.nodeName();
-        LOG.info("Node {}: drain requested by {}; evacuation starts", name, String.join(", ", request.signals()));
-        for (VirtualMachineInstance vmi : api.vmisOnNode(name)) {
-            Map<String, String> a = vmi.getMetadata().getAnnotations();
-            if (a != null && Arrays.asList(Names.ATTEMPTS, Bookkeeping.SETTLED, Bookkeeping.FAILED_TARGETS,
-                    Bookkeeping.RETRY_AFTER).stream().anyMatch(a::containsKey)) {
-                Map<String, String> clear = new HashMap<>();
-                clear.put(Names.ATTEMPTS, null);
-                clear.put(Bookkeeping.SETTLED, null);
-                clear.put(Bookkeeping.FAILED_TARGETS, null);
-                clear.put(Bookkeeping.RETRY_AFTER, null);
-                api.annotateVmi(vmi.getMetadata().getNamespace(), vmi.getMetadata().getName(), clear);
+        String drainKey = DrainMarks.drainKey(name, drainId);
+        Instant now = clock.instant();
+        List<VirtualMachineInstance> running = new ArrayList<>();
+        List<String> notRunning = new ArrayList<>();
+        for (VirtualMachineInstance v : view.vmisOn(name)) {
+            if (v.nodeName().map(n -> !n.equals(name)).orElse(false)) {
+                continue; // moved: its label has not caught up yet
+            }
+            if ("Running".equals(v.phase())) {
+                running.add(v);
+            } else if (!"Succeeded".equals(v.phase()) && !"Failed".equals(v.phase())
+                    && v.getMetadata().getDeletionTimestamp() == null) {
+                notRunning.add(v.getMetadata().getNamespace() + "/" + v.getMetadata().getName()
+                        + " (" + (v.phase().isEmpty() ? "no phase" : v.phase()) + ")");
             }
         }
-        api.annotateNode(name, Map.of(Names.EVACUATION, Names.IN_PROGRESS,
-                Names.EVACUATION_SUMMARY, EvacuationSummary.started(now()).toJson()));
+        running.sort(order.comparator());
+
+        Optional<KubeVirt> kubeVirt = view.kubeVirt();
+        boolean steer = TargetSteering.enabled(settings.targetSteering, kubeVirt);
+        List<Node> nodes = view.nodes();
+        Set<String> draining = drainingNodes(name);
+        PlanInputs inputs = new PlanInputs(draining, freeMemory(name, nodes, draining), upgradedNodes(),
+                settings.respectEvictionStrategyNone, steer);
+        Function<Node, CpuLabels> cpu = this::cpuLabels;
+        Node source = request.node();
+
+        List<VmWork> vms = new ArrayList<>(running.size());
+        for (VirtualMachineInstance vmi : running) {
+            String ns = vmi.getMetadata().getNamespace();
+            String vmiName = vmi.getMetadata().getName();
+            Optional<VirtualMachine> vm = view.labelledVm(ns, vmiName);
+            String fallback = fallbackOf(vmi, vm.orElse(null));
+            List<VirtualMachineInstanceMigration> migrations = view.migrationsOfVmi(ns, vmiName);
+            Triage.Result t = Triage.of(new Triage.Facts(vmi, vm.map(v -> "true".equals(label(v, Names.SKIP))).orElse(false),
+                    migrations, name, drainId, fallback, now));
+            if (t.state() == VmState.SKIPPED && vmi.nodeName().isEmpty()) {
+                problems.report(vmi, "has label " + KubeVirtNames.LABEL_NODE_NAME
+                        + " but no status.nodeName; left alone until KubeVirt reports where it runs");
+            }
+            DrainMarks marks = DrainMarks.of(vmi, drainKey);
+            int attempt = Math.max(marks.attempts(), lastAttempt(migrations, drainId)) + 1;
+            if (t.state() != VmState.PLANNED) {
+                vms.add(new VmWork(name, drainKey, vmi, t.state(), null, t.note(), fallback, null, attempt));
+                continue;
+            }
+            if (CpuRequirement.of(vmi).noCpuSection()) {
+                problems.report(vmi, "has no spec.domain.cpu.model: planned as KubeVirt's default, host-model, which"
+                        + " can only move to nodes of the same CPU generation; set a named model to move freely");
+            }
+            Decision decision = preferNotFailed(PLANNER.plan(vmi, source, nodes, cpu, inputs), marks.failedTargets());
+            vms.add(new VmWork(name, drainKey, vmi, VmState.PLANNED, decision, null, fallback, null, attempt));
+        }
+
+        // the caps, against everything in flight in the cluster (ours, KubeVirt's, anyone's)
+        InFlightMigrations inFlight = InFlightMigrations.of(view.migrations());
+        List<SlotBudget.Candidate> candidates = vms.stream()
+                .filter(v -> v.decision() instanceof Decision.Migrate)
+                .map(v -> new SlotBudget.Candidate(v.key(), ((Decision.Migrate) v.decision()).rankedTargets()))
+                .toList();
+        Map<String, SlotBudget.Slot> slots = new LinkedHashMap<>();
+        SlotBudget.assign(MigrationLimits.of(settings, kubeVirt), inFlight, name, steer, candidates)
+                .forEach(s -> slots.put(s.vmKey(), s));
+        List<VmWork> planned = new ArrayList<>(vms.size());
+        List<VmWork> toStart = new ArrayList<>();
+        List<RecoveryCase> toRecover = new ArrayList<>();
+        for (VmWork v : vms) {
+            SlotBudget.Slot slot = slots.get(v.key());
+            if (slot != null) {
+                v = slot.starts() ? v.with(VmState.STARTING, null, slot.target()) : v.with(VmState.QUEUED, slot.waitReason(), null);
+                if (slot.starts()) {
+                    toStart.add(v);
+                }
+            } else if (v.state() == VmState.PLANNED) {
+                toRecover.add(v.recoveryCase());
+            }
+            planned.add(v);
+        }
+        List<String> incoming = view.migrations().stream()
+                .filter(m -> !m.phase().isFinal() && name.equals(InFlightMigrations.targetOf(m).orElse(null)))
+                .map(m -> m.getMetadata().getNamespace() + "/" + m.getMetadata().getName()).toList();
+        List<String> unsettled = view.migrationsFrom(name).stream()
+                .filter(m -> Triage.isOurs(m) ? drainId.equals(label(m, Bookkeeping.MIGRATION_DRAIN)) : !m.phase().isFinal())
+                .map(m -> m.getMetadata().getNamespace() + "/" + m.getMetadata().getName()).toList();
+        List<String> holds = ReleaseRule.holds(planned, notRunning, incoming, unsettled);
+        boolean blocked = planned.stream().anyMatch(ReleaseRule::heldByBlock);
+        String state = fixedState != null ? fixedState : blocked ? Names.BLOCKED : Names.IN_PROGRESS;
+        boolean releasable = fixedState == null && holds.isEmpty() && toStart.isEmpty() && toRecover.isEmpty();
+        return new NodePlan(request, state, planned, toStart, toRecover, releasable, holds);
     }
 
-    private List<VmWork> sortVmis(DrainRequest request) {
-        String name = request.nodeName();
-        ScanContext ctx = request.context();
-        // migrations first, VMIs second: a VMI seen on this node then has its finished migration in view too
-        ctx.inFlight();
-        List<VirtualMachineInstance> vmis = new ArrayList<>(api.vmisOnNode(name, settings.vmSelector));
-        vmis.removeIf(v -> !"Running".equals(v.phase()));
-        vmis.sort(VmiOrder.parse(settings.vmOrder).comparator());
-        PlanInputs inputs = new PlanInputs(ctx.drainingNodes(), ctx.freeMemory(), ctx.upgradedNodes(),
-                settings.respectEvictionStrategyNone);
-        // odd node-labeller labels would make a target look wrong: say so once, plan with what is readable
-        ctx.nodes().forEach(n -> ctx.cpuLabels().apply(n).problems().forEach(p -> problems.report(n, p)));
+    /** The node's summary and state; the release itself is the route's own step. */
+    private void writeStatus(NodePlan plan) {
+        int pending = (int) plan.vms().stream().filter(v -> v.state().pending()).count();
+        int inFlight = (int) plan.vms().stream().filter(v -> v.state().inFlight()).count();
+        int blocked = (int) plan.vms().stream().filter(ReleaseRule::heldByBlock).count();
+        Set<String> everyVm = new TreeSet<>();
+        plan.vms().stream().filter(v -> v.state() != VmState.SKIPPED).forEach(v -> everyVm.add(v.key()));
+        Map<String, Outcome> outcomes = NodeStatus.outcomesOf(DrainSignals.annotations(plan.request().node()));
+        // a VM the shutdown-restart fallback stopped for this node counts even if recording it was cut short
+        for (VirtualMachine vm : view.vmsLabelled(Bookkeeping.STOPPED)) {
+            String key = vm.getMetadata().getNamespace() + "/" + vm.getMetadata().getName();
+            Map<String, String> a = vm.getMetadata().getAnnotations();
+            if (a != null && plan.node().equals(a.get(Bookkeeping.STOPPED_FOR_NODE)) && !outcomes.containsKey(key)) {
+                status.recordIfAbsent(plan.node(), key, Outcome.SHUTDOWN_RESTART);
+                outcomes.put(key, Outcome.SHUTDOWN_RESTART);
+            }
+        }
+        everyVm.addAll(outcomes.keySet());
+        status.update(plan.node(), plan.state(), s -> s.withCounts(pending, inFlight, blocked, everyVm.size()));
+    }
 
-        List<VmWork> out = new ArrayList<>();
-        for (VirtualMachineInstance vmi : vmis) {
-            out.add(classify(name, request.node(), vmi, ctx, inputs));
+    /** Nodes being drained now (any signal): never targets. */
+    private Set<String> drainingNodes(String self) {
+        Set<String> out = new HashSet<>(draining.get());
+        out.add(self);
+        return out;
+    }
+
+    /**
+     * Free memory (allocatable minus what the VMIs there ask for) of the {@link #MEMORY_CANDIDATES} schedulable,
+     * non-draining nodes with the most allocatable memory: the targets the ranking can prefer. Their VMIs are watched
+     * while the drain runs. Other nodes stay unknown, which the planner ranks after the known ones but never rejects.
+     */
+    private Map<String, Long> freeMemory(String drainingNode, List<Node> nodes, Set<String> draining) {
+        Map<String, Long> allocatable = new LinkedHashMap<>(); // node order breaks ties
+        nodes.stream()
+                .filter(n -> !draining.contains(n.getMetadata().getName()))
+                .filter(n -> n.getSpec() == null || !Boolean.TRUE.equals(n.getSpec().getUnschedulable()))
+                .forEach(n -> allocatable.put(n.getMetadata().getName(), allocatableMemory(n)));
+        List<String> chosen = allocatable.entrySet().stream().filter(e -> e.getValue() > 0)
+                .sorted(Map.Entry.<String, Long>comparingByValue().reversed()).limit(MEMORY_CANDIDATES)
+                .map(Map.Entry::getKey).toList();
+        memoryWatches.put(drainingNode, Set.copyOf(chosen));
+        Map<String, Long> free = new HashMap<>();
+        for (String n : chosen) {
+            long used = view.vmisOn(n).stream().mapToLong(v -> VmiMemory.bytes(v).orElse(0L)).sum();
+            free.put(n, allocatable.get(n) - used);
+        }
+        return free;
+    }
+
+    private static long allocatableMemory(Node n) {
+        Quantity q = n.getStatus() == null || n.getStatus().getAllocatable() == null ? null
+                : n.getStatus().getAllocatable().get("memory");
+        return q == null ? 0 : Quantity.getAmountInBytes(q).longValue();
+    }
+
+    /** Nodes whose part of the running Harvester upgrade has succeeded (finished upgrades do not count). */
+    @SuppressWarnings("unchecked")
+    private Set<String> upgradedNodes() {
+        Set<String> out = new HashSet<>();
+        for (GenericKubernetesResource u : view.harvesterUpgrades()) {
+            Object st = u.getAdditionalProperties().get("status");
+            if (!(st instanceof Map<?, ?> s) || !(s.get("nodeStatuses") instanceof Map<?, ?> perNode) || finished(s)) {
+                continue;
+            }
+            perNode.forEach((node, ns) -> {
+                if (ns instanceof Map<?, ?> m && "Succeeded".equals(m.get("state"))) {
+                    out.add(String.valueOf(node));
+                }
+            });
         }
         return out;
     }
 
-    private VmWork classify(String node, Node source, VirtualMachineInstance vmi, ScanContext ctx, PlanInputs inputs) {
-        String ns = vmi.getMetadata().getNamespace();
-        String vmiName = vmi.getMetadata().getName();
-        if ("true".equals(vmi.label(Names.SKIP))) {
-            return new VmWork(node, vmi, VmWork.State.SKIPPED, null, "labelled " + Names.SKIP, null, ctx);
+    /** An upgrade whose Completed condition is set (True or False) is over. */
+    private static boolean finished(Map<?, ?> status) {
+        return status.get("conditions") instanceof List<?> conditions && conditions.stream()
+                .anyMatch(c -> c instanceof Map<?, ?> m && "Completed".equals(m.get("type"))
+                        && ("True".equals(m.get("status")) || "False".equals(m.get("status"))));
+    }
+
+    private CpuLabels cpuLabels(Node n) {
+        String key = n.getMetadata().getName();
+        String rv = n.getMetadata().getResourceVersion();
+        ParsedCpu p = cpuByNode.get(key);
+        if (p == null || !java.util.Objects.equals(p.resourceVersion(), rv)) {
+            CpuLabels parsed = CpuLabels.of(n);
+            // odd node-labeller labels would make a target look wrong: say so once, plan with what is readable
+            parsed.problems().forEach(problem -> problems.report(n, problem));
+            p = new ParsedCpu(rv, parsed);
+            cpuByNode.put(key, p);
         }
-        if (vmi.nodeName().isEmpty()) {
-            problems.report(vmi, "has label " + io.drainpilot.kubevirt.KubeVirtNames.LABEL_NODE_NAME
-                    + " but no status.nodeName; left alone until KubeVirt reports where it runs");
-            return new VmWork(node, vmi, VmWork.State.SKIPPED, null, "no status.nodeName", null, ctx);
-        }
-        Optional<VirtualMachineInstanceMigration> inFlight = ctx.inFlight().forVmi(ns, vmiName);
-        if (inFlight.isPresent()) {
-            VirtualMachineInstanceMigration m = inFlight.get();
-            boolean ours = Names.MANAGED_BY_VALUE.equals(label(m, Names.MANAGED_BY));
-            if (!ours) {
-                adopted.adopt(ns, m.getMetadata().getName(), vmiName, node);
+        return p.labels();
+    }
+
+    /** The highest attempt number among our migrations of this VMI in this drain (their label says it). */
+    private static int lastAttempt(List<VirtualMachineInstanceMigration> migrations, String drainId) {
+        int last = 0;
+        for (VirtualMachineInstanceMigration m : migrations) {
+            if (Triage.isOurs(m) && drainId.equals(label(m, Bookkeeping.MIGRATION_DRAIN))) {
+                try {
+                    last = Math.max(last, Integer.parseInt(label(m, Bookkeeping.MIGRATION_ATTEMPT)));
+                } catch (NumberFormatException | NullPointerException e) {
+                    // not ours to count
+                }
             }
-            return new VmWork(node, vmi, VmWork.State.IN_FLIGHT, null, (ours ? "" : "adopted ") + "migration "
-                    + m.getMetadata().getName(), null, ctx);
         }
-        String retryAfter = vmi.annotation(Bookkeeping.RETRY_AFTER);
-        if (retryAfter != null && parseInstant(retryAfter).map(t -> t.isAfter(Instant.now())).orElse(false)) {
-            return new VmWork(node, vmi, VmWork.State.WAITING, null, "retry after " + retryAfter, null, ctx);
-        }
-        // only VMs that may need a decision cost a read of their VirtualMachine (its labels count too)
-        Optional<VirtualMachine> vm = api.vm(ns, vmiName);
-        if (vm.map(v -> v.getMetadata().getLabels()).map(l -> "true".equals(l.get(Names.SKIP))).orElse(false)) {
-            return new VmWork(node, vmi, VmWork.State.SKIPPED, null, "VM labelled " + Names.SKIP, null, ctx);
-        }
-        String fallback = fallbackOf(vmi, vm.orElse(null));
-        String settled = vmi.annotation(Bookkeeping.SETTLED);
-        // a held VM whose owner has since chosen another fallback is decided again
-        if (settled != null && !("block".equals(settled) && !"block".equals(fallback))) {
-            return new VmWork(node, vmi, VmWork.State.SETTLED, null, "fallback " + settled + " applied", fallback, ctx);
-        }
-        if (CpuRequirement.of(vmi).noCpuSection()) {
-            problems.report(vmi, "has no spec.domain.cpu.model: planned as KubeVirt's default, host-model, which"
-                    + " can only move to nodes of the same CPU generation; set a named model to move freely");
-        }
-        Decision decision = PLANNER.plan(vmi, source, ctx.nodes(), ctx.cpuLabels(), inputs);
-        decision = withoutFailedTargets(decision, vmi);
-        return new VmWork(node, vmi, VmWork.State.PLANNED, decision, null, fallback, ctx);
+        return last;
     }
 
     /**
      * Recovery prefers targets that have not failed this VM in this drain; the ones that did come last, still
      * allowed, because on a small cluster the only compatible node may have failed for a passing reason.
      */
-    private static Decision withoutFailedTargets(Decision decision, VirtualMachineInstance vmi) {
-        String failed = vmi.annotation(Bookkeeping.FAILED_TARGETS);
-        if (!(decision instanceof Decision.Migrate m) || failed == null || failed.isBlank()) {
+    private static Decision preferNotFailed(Decision decision, Set<String> failed) {
+        if (!(decision instanceof Decision.Migrate m) || failed.isEmpty()) {
             return decision;
         }
-        Set<String> failedSet = Set.of(failed.split(","));
-        List<String> reordered = new ArrayList<>(m.rankedTargets().stream().filter(t -> !failedSet.contains(t)).toList());
-        m.rankedTargets().stream().filter(failedSet::contains).forEach(reordered::add);
+        List<String> reordered = new ArrayList<>(m.rankedTargets().stream().filter(t -> !failed.contains(t)).toList());
+        m.rankedTargets().stream().filter(failed::contains).forEach(reordered::add);
         return new Decision.Migrate(reordered, m.cpuMode());
     }
 
     /** The VM's fallback policy: VMI label, else VM label, else the configured default; bad values reported. */
     private String fallbackOf(VirtualMachineInstance vmi, VirtualMachine vm) {
         String value = vmi.label(Names.FALLBACK);
-        if (value == null && vm != null && vm.getMetadata().getLabels() != null) {
-            value = vm.getMetadata().getLabels().get(Names.FALLBACK);
+        if (value == null && vm != null) {
+            value = label(vm, Names.FALLBACK);
         }
         if (value == null) {
             return settings.defaultFallback;
@@ -233,39 +412,6 @@ public class NodeEvacuation {
         return value;
     }
 
-    private static String nodeState(List<VmWork> vms) {
-        return vms.stream().anyMatch(NodeEvacuation::settledBlocked) ? Names.BLOCKED : Names.IN_PROGRESS;
-    }
-
-    /** Counts VMs per state into the node summary; releases the drain when nothing is left to move. */
-    private String writeStatus(NodePlan plan) {
-        Map<VmWork.State, Long> byState = plan.vms().stream().collect(Collectors.groupingBy(VmWork::state, Collectors.counting()));
-        int blocked = (int) plan.vms().stream().filter(NodeEvacuation::settledBlocked).count();
-        int pending = (int) (byState.getOrDefault(VmWork.State.PLANNED, 0L) + byState.getOrDefault(VmWork.State.WAITING, 0L));
-        int inFlight = byState.getOrDefault(VmWork.State.IN_FLIGHT, 0L).intValue();
-        int onNode = (int) plan.vms().stream().filter(v -> v.state() != VmWork.State.SKIPPED).count();
-        if (pending == 0 && inFlight == 0 && !Names.BLOCKED.equals(plan.state()) && !unrecorded(plan)
-                && !adopted.anyFor(plan.node())) {
-            release.release(plan.request(), onNode);
-            return Names.COMPLETED;
-        }
-        status.update(plan.node(), plan.state(), s -> s.withCounts(pending, inFlight, blocked, onNode));
-        return plan.state();
-    }
-
-    /** A migration of ours that ended but is not counted yet: release after it is, so the summary is final. */
-    private static boolean unrecorded(NodePlan plan) {
-        return plan.request().context().migrations().stream()
-                .filter(m -> plan.node().equals(label(m, Names.SOURCE_NODE))
-                        && Names.MANAGED_BY_VALUE.equals(label(m, Names.MANAGED_BY)))
-                .anyMatch(m -> m.getMetadata().getAnnotations() == null
-                        || !m.getMetadata().getAnnotations().containsKey(Bookkeeping.RECORDED));
-    }
-
-    private static boolean settledBlocked(VmWork v) {
-        return v.state() == VmWork.State.SETTLED && v.note() != null && v.note().startsWith("fallback block");
-    }
-
     private void logIfChanged(NodePlan plan) {
         String text = plan.describe();
         if (!text.equals(lastLoggedPlan.put(plan.node(), text))) {
@@ -273,23 +419,17 @@ public class NodeEvacuation {
         }
     }
 
-    private static Optional<Instant> parseInstant(String s) {
-        try {
-            return Optional.of(Instant.parse(s));
-        } catch (RuntimeException e) {
-            return Optional.empty();
+    /** Short, unique enough per node: drains of one node are minutes apart, and marks also name the node. */
+    static String newDrainId() {
+        String alphabet = "0123456789abcdefghijklmnopqrstuvwxyz";
+        StringBuilder sb = new StringBuilder(6);
+        for (int i = 0; i < 6; i++) {
+            sb.append(alphabet.charAt(RANDOM.nextInt(alphabet.length())));
         }
+        return sb.toString();
     }
 
-    static Map<String, String> annotations(Node node) {
-        return node.getMetadata().getAnnotations() == null ? Map.of() : node.getMetadata().getAnnotations();
-    }
-
-    private static String label(VirtualMachineInstanceMigration m, String key) {
-        return m.getMetadata().getLabels() == null ? null : m.getMetadata().getLabels().get(key);
-    }
-
-    static String now() {
-        return Instant.now().truncatedTo(ChronoUnit.SECONDS).toString();
+    private static String label(io.fabric8.kubernetes.api.model.HasMetadata o, String key) {
+        return o.getMetadata().getLabels() == null ? null : o.getMetadata().getLabels().get(key);
     }
 }

@@ -10,6 +10,8 @@ import io.fabric8.kubernetes.api.model.EventBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
+import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import io.fabric8.kubernetes.client.informers.cache.ItemStore;
 
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
@@ -17,7 +19,6 @@ import io.fabric8.kubernetes.client.utils.Serialization;
 
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.function.BiConsumer;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import java.time.temporal.ChronoUnit;
@@ -27,13 +28,15 @@ import java.util.Optional;
 import java.util.UUID;
 
 /**
- * Every Kubernetes call DrainPilot makes, in one place: what it reads, what it writes, and the permission
- * each needs ({@link ApiCall}). Writes are JSON patches that first test the resourceVersion they were computed from, retried when
- * someone else wrote in between, so two writers never silently overwrite each other.
+ * Every Kubernetes call DrainPilot makes, in one place: what it watches, what it writes, and the permission each
+ * needs ({@link ApiCall}). Reads come from informers built here (list once, then watch); the stages read their
+ * caches, never a list per decision. Writes are JSON patches that first test the resourceVersion they were computed
+ * from (the cached object; a conflict reads it again), so two writers never silently overwrite each other. Every
+ * write asks the {@link WriteFence} first: a replica that is not the leader writes nothing.
  */
 public class ClusterApi {
     private static final int CONFLICT_RETRIES = 5;
-    private static final ResourceDefinitionContext HARVESTER_UPGRADE = new ResourceDefinitionContext.Builder()
+    public static final ResourceDefinitionContext HARVESTER_UPGRADE = new ResourceDefinitionContext.Builder()
             .withGroup("harvesterhci.io").withVersion("v1beta1").withKind("Upgrade").withPlural("upgrades")
             .withNamespaced(true).build();
 
@@ -43,38 +46,120 @@ public class ClusterApi {
 
     private final KubernetesClient client;
     private final boolean dryRun;
+    private final WriteFence fence;
+    private volatile ViewLink view = ViewLink.NONE;
 
-    /** @param dryRun true: every write is logged as "would ..." and not sent; reads go to the cluster as usual */
-    public ClusterApi(KubernetesClient client, boolean dryRun) {
+    /**
+     * @param dryRun true: every write is logged as "would ..." and not sent; reads go to the cluster as usual
+     * @param fence  asked right before every write
+     */
+    public ClusterApi(KubernetesClient client, boolean dryRun, WriteFence fence) {
         this.client = client;
         this.dryRun = dryRun;
+        this.fence = fence;
+    }
+
+    public ClusterApi(KubernetesClient client, boolean dryRun) {
+        this(client, dryRun, WriteFence.ALWAYS);
     }
 
     public ClusterApi(KubernetesClient client) {
         this(client, false);
     }
 
+    /** The caches writes start from and report to. */
+    public void link(ViewLink view) {
+        this.view = view == null ? ViewLink.NONE : view;
+    }
+
     public boolean dryRun() {
         return dryRun;
     }
 
+    /** True when the write must not be sent: a dry run (logged), or this replica is no longer the leader (thrown). */
     private boolean skipWrite(String what) {
         if (dryRun) {
             LOG.info("dry run: would {}", what);
+            return true;
         }
-        return dryRun;
+        if (!fence.mayWrite()) {
+            throw new WriteFence.NotLeaderException(what);
+        }
+        return false;
+    }
+
+    // ---- informers: the cluster view is built from these (list once, then watch; the caller starts them)
+
+    @ApiCall(group = "", resource = "nodes", verbs = {"list", "watch"})
+    public SharedIndexInformer<Node> nodeInformer(ItemStore<Node> store) {
+        return client.nodes().withLimit(500L).runnableInformer(0).itemStore(store);
+    }
+
+    /** Rancher's machine-plan Secrets only (field selector on the type): never the namespace's other Secrets. */
+    @ApiCall(group = "", resource = "secrets", verbs = {"list", "watch"}, namespace = "fleet-local")
+    public SharedIndexInformer<Secret> planSecretInformer(String namespace, String type, ItemStore<Secret> store) {
+        return client.secrets().inNamespace(namespace).withField("type", type).runnableInformer(0).itemStore(store);
+    }
+
+    @ApiCall(group = KubeVirtNames.GROUP, resource = "virtualmachineinstancemigrations", verbs = {"list", "watch"})
+    public SharedIndexInformer<VirtualMachineInstanceMigration> migrationInformer(
+            ItemStore<VirtualMachineInstanceMigration> store) {
+        return client.resources(VirtualMachineInstanceMigration.class).inAnyNamespace().withLimit(500L)
+                .runnableInformer(0).itemStore(store);
+    }
+
+    /** The VMIs KubeVirt reports on one node (its {@code kubevirt.io/nodeName} label), narrowed by {@code extraSelector}. */
+    @ApiCall(group = KubeVirtNames.GROUP, resource = "virtualmachineinstances", verbs = {"list", "watch"})
+    public SharedIndexInformer<VirtualMachineInstance> vmiInformer(String node, String extraSelector,
+            ItemStore<VirtualMachineInstance> store) {
+        String selector = KubeVirtNames.LABEL_NODE_NAME + "=" + node
+                + (extraSelector == null || extraSelector.isBlank() ? "" : "," + extraSelector);
+        return client.resources(VirtualMachineInstance.class).inAnyNamespace().withLabelSelector(selector)
+                .runnableInformer(0).itemStore(store);
+    }
+
+    /** The VMs carrying a label key (any value): the only VM labels DrainPilot reads are its own. */
+    @ApiCall(group = KubeVirtNames.GROUP, resource = "virtualmachines", verbs = {"list", "watch"})
+    public SharedIndexInformer<VirtualMachine> vmInformer(String labelKey, ItemStore<VirtualMachine> store) {
+        return client.resources(VirtualMachine.class).inAnyNamespace().withLabel(labelKey).runnableInformer(0)
+                .itemStore(store);
+    }
+
+    @ApiCall(group = KubeVirtNames.GROUP, resource = "kubevirts", verbs = {"list", "watch"})
+    public SharedIndexInformer<KubeVirt> kubeVirtInformer(ItemStore<KubeVirt> store) {
+        return client.resources(KubeVirt.class).inAnyNamespace().runnableInformer(0).itemStore(store);
+    }
+
+    @ApiCall(group = "harvesterhci.io", resource = "upgrades", verbs = {"list", "watch"})
+    public SharedIndexInformer<GenericKubernetesResource> upgradeInformer(ItemStore<GenericKubernetesResource> store) {
+        return client.genericKubernetesResources(HARVESTER_UPGRADE).inAnyNamespace().runnableInformer(0)
+                .itemStore(store);
+    }
+
+    /**
+     * Whether the cluster serves a kind at all (a CRD that is not installed answers 404; one we may not read, 403):
+     * an informer on an absent kind would only fail and retry forever.
+     */
+    @ApiCall(group = KubeVirtNames.GROUP, resource = "kubevirts", verbs = "list")
+    @ApiCall(group = "harvesterhci.io", resource = "upgrades", verbs = "list")
+    public boolean serves(ResourceDefinitionContext kind) {
+        try {
+            client.genericKubernetesResources(kind).inAnyNamespace()
+                    .list(new io.fabric8.kubernetes.api.model.ListOptionsBuilder().withLimit(1L).build());
+            return true;
+        } catch (KubernetesClientException e) {
+            if (e.getCode() == 404 || e.getCode() == 403) {
+                return false;
+            }
+            throw e;
+        }
     }
 
     // ---- nodes
 
-    @ApiCall(group = "", resource = "nodes", verbs = "list")
-    public List<Node> nodes() {
-        return client.nodes().list().getItems();
-    }
-
     /**
      * Readiness: lists at most one node and waits at most {@code timeout}; throws when the API server does not
-     * answer in time or refuses (the same permission the scan uses, so it also proves the credentials work).
+     * answer in time or refuses (the same permission the view uses, so it also proves the credentials work).
      */
     @ApiCall(group = "", resource = "nodes", verbs = "list")
     public void probe(java.time.Duration timeout) throws Exception {
@@ -84,19 +169,10 @@ public class ClusterApi {
                 .get(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
     }
 
-    @ApiCall(group = "", resource = "nodes", verbs = "get")
-    public Optional<Node> node(String name) {
-        return Optional.ofNullable(client.nodes().withName(name).get());
-    }
-
     /** Sets (value) or removes (null) annotations on a node. */
     @ApiCall(group = "", resource = "nodes", verbs = {"get", "patch"})
     public void annotateNode(String name, Map<String, String> annotations) {
-        if (skipWrite("annotate node " + name + " " + annotations)) {
-            return;
-        }
-        patchWithRetry(() -> client.nodes().withName(name).get(),
-                (n, patch) -> client.nodes().withName(name).patch(JSON_PATCH, patch), n -> annotationOps(n, annotations));
+        updateNodeAnnotations(name, current -> annotations);
     }
 
     /**
@@ -106,13 +182,33 @@ public class ClusterApi {
     @ApiCall(group = "", resource = "nodes", verbs = {"get", "patch"})
     public void updateNodeAnnotations(String name, Function<Map<String, String>, Map<String, String>> change) {
         if (dryRun) {
-            Node n = client.nodes().withName(name).get();
+            Node n = Optional.ofNullable(view.cached(Node.class, null, name)).orElseGet(() -> client.nodes().withName(name).get());
             skipWrite("annotate node " + name + " " + (n == null ? "?" : change.apply(annotationsOf(n))));
             return;
         }
-        patchWithRetry(() -> client.nodes().withName(name).get(),
-                (n, patch) -> client.nodes().withName(name).patch(JSON_PATCH, patch),
+        patchWithRetry("annotate node " + name, view.cached(Node.class, null, name),
+                () -> client.nodes().withName(name).get(),
+                patch -> client.nodes().withName(name).patch(JSON_PATCH, patch),
                 n -> annotationOps(n, change.apply(annotationsOf(n))));
+    }
+
+    /** Cordons ({@code true}) or uncordons a node, with annotations changed in the same write. */
+    @ApiCall(group = "", resource = "nodes", verbs = {"get", "patch"})
+    public void setUnschedulable(String name, boolean unschedulable, Map<String, String> annotations) {
+        if (skipWrite((unschedulable ? "cordon" : "uncordon") + " node " + name + " " + annotations)) {
+            return;
+        }
+        patchWithRetry((unschedulable ? "cordon" : "uncordon") + " node " + name, view.cached(Node.class, null, name),
+                () -> client.nodes().withName(name).get(),
+                patch -> client.nodes().withName(name).patch(JSON_PATCH, patch), n -> {
+                    List<Map<String, Object>> ops = annotationOps(n, annotations);
+                    if (n.getSpec() == null) {
+                        ops.add(Map.of("op", "add", "path", "/spec", "value", Map.of()));
+                    }
+                    ops.add(unschedulable ? Map.of("op", "add", "path", "/spec/unschedulable", "value", true)
+                            : Map.of("op", "add", "path", "/spec/unschedulable", "value", false));
+                    return ops;
+                });
     }
 
     private static Map<String, String> annotationsOf(HasMetadata o) {
@@ -121,26 +217,15 @@ public class ClusterApi {
 
     // ---- VMIs
 
-    @ApiCall(group = KubeVirtNames.GROUP, resource = "virtualmachineinstances", verbs = "list")
-    public List<VirtualMachineInstance> vmisOnNode(String node) {
-        return client.resources(VirtualMachineInstance.class).inAnyNamespace()
-                .withLabel(KubeVirtNames.LABEL_NODE_NAME, node).list().getItems();
-    }
-
-    @ApiCall(group = KubeVirtNames.GROUP, resource = "virtualmachineinstances", verbs = "list")
-    public List<VirtualMachineInstance> vmisOnNode(String node, String extraSelector) {
-        if (extraSelector == null || extraSelector.isBlank()) {
-            return vmisOnNode(node);
-        }
-        return client.resources(VirtualMachineInstance.class).inAnyNamespace()
-                .withLabelSelector(KubeVirtNames.LABEL_NODE_NAME + "=" + node + "," + extraSelector)
-                .list().getItems();
-    }
-
+    /** One VMI read fresh from the API server (for the few decisions that must not trust a cache). */
     @ApiCall(group = KubeVirtNames.GROUP, resource = "virtualmachineinstances", verbs = "get")
     public Optional<VirtualMachineInstance> vmi(String namespace, String name) {
-        return Optional.ofNullable(client.resources(VirtualMachineInstance.class).inNamespace(namespace)
-                .withName(name).get());
+        VirtualMachineInstance fresh = client.resources(VirtualMachineInstance.class).inNamespace(namespace)
+                .withName(name).get();
+        if (fresh != null) {
+            view.written(fresh); // newer than what a lagging watch holds: the cache takes it
+        }
+        return Optional.ofNullable(fresh);
     }
 
     @ApiCall(group = KubeVirtNames.GROUP, resource = "virtualmachineinstances", verbs = {"get", "patch"})
@@ -149,8 +234,9 @@ public class ClusterApi {
             return;
         }
         var op = client.resources(VirtualMachineInstance.class).inNamespace(namespace);
-        patchWithRetry(() -> op.withName(name).get(), (v, patch) -> op.withName(name).patch(JSON_PATCH, patch),
-                v -> annotationOps(v, annotations));
+        patchWithRetry("annotate VMI " + namespace + "/" + name,
+                view.cached(VirtualMachineInstance.class, namespace, name), () -> op.withName(name).get(),
+                patch -> op.withName(name).patch(JSON_PATCH, patch), v -> annotationOps(v, annotations));
     }
 
     // ---- VMs
@@ -160,21 +246,17 @@ public class ClusterApi {
         return Optional.ofNullable(client.resources(VirtualMachine.class).inNamespace(namespace).withName(name).get());
     }
 
-    /** VMs carrying a label, selected by the API server (never a list of every VM). */
-    @ApiCall(group = KubeVirtNames.GROUP, resource = "virtualmachines", verbs = "list")
-    public List<VirtualMachine> vmsLabelled(String key, String value) {
-        return client.resources(VirtualMachine.class).inAnyNamespace().withLabel(key, value).list().getItems();
-    }
-
     /** Changes a VM's runStrategy, labels and annotations (null value: remove) in one conflict-checked write. */
     @ApiCall(group = KubeVirtNames.GROUP, resource = "virtualmachines", verbs = {"get", "patch"})
     public void updateVm(String namespace, String name, String runStrategy, Map<String, String> labels,
             Map<String, String> annotations) {
-        if (skipWrite("change VM " + namespace + "/" + name + " runStrategy=" + runStrategy + " " + labels + " " + annotations)) {
+        String what = "change VM " + namespace + "/" + name + " runStrategy=" + runStrategy + " " + labels + " " + annotations;
+        if (skipWrite(what)) {
             return;
         }
         var op = client.resources(VirtualMachine.class).inNamespace(namespace);
-        patchWithRetry(() -> op.withName(name).get(), (v, patch) -> op.withName(name).patch(JSON_PATCH, patch), vm -> {
+        patchWithRetry(what, view.cached(VirtualMachine.class, namespace, name), () -> op.withName(name).get(),
+                patch -> op.withName(name).patch(JSON_PATCH, patch), vm -> {
             List<Map<String, Object>> ops = metadataOps("labels", vm.getMetadata().getLabels(), labels);
             ops.addAll(annotationOps(vm, annotations));
             if (runStrategy != null) {
@@ -191,32 +273,32 @@ public class ClusterApi {
 
     // ---- migrations
 
-    @ApiCall(group = KubeVirtNames.GROUP, resource = "virtualmachineinstancemigrations", verbs = "list")
-    public List<VirtualMachineInstanceMigration> migrations(String namespace) {
-        var op = client.resources(VirtualMachineInstanceMigration.class);
-        return (namespace == null ? op.inAnyNamespace().list() : op.inNamespace(namespace).list()).getItems();
-    }
-
-    @ApiCall(group = KubeVirtNames.GROUP, resource = "virtualmachineinstancemigrations", verbs = "list")
-    public List<VirtualMachineInstanceMigration> migrationsLabelled(String key, String value) {
-        return client.resources(VirtualMachineInstanceMigration.class).inAnyNamespace()
-                .withLabel(key, value).list().getItems();
-    }
-
-    @ApiCall(group = KubeVirtNames.GROUP, resource = "virtualmachineinstancemigrations", verbs = "get")
-    public Optional<VirtualMachineInstanceMigration> migration(String namespace, String name) {
-        return Optional.ofNullable(client.resources(VirtualMachineInstanceMigration.class).inNamespace(namespace)
-                .withName(name).get());
-    }
-
-    @ApiCall(group = KubeVirtNames.GROUP, resource = "virtualmachineinstancemigrations", verbs = "create")
+    /**
+     * Creates a migration under the name it carries. Names are deterministic (VMI, drain, attempt), so a create
+     * repeated after a lost answer gets 409 AlreadyExists: the existing one is returned and no second one is made.
+     */
+    @ApiCall(group = KubeVirtNames.GROUP, resource = "virtualmachineinstancemigrations", verbs = {"create", "get"})
     public VirtualMachineInstanceMigration createMigration(VirtualMachineInstanceMigration vmim) {
-        if (skipWrite("create migration for " + vmim.getMetadata().getNamespace() + "/" + vmim.vmiName())) {
-            vmim.getMetadata().setName(vmim.getMetadata().getGenerateName() + "dry-run");
+        String ns = vmim.getMetadata().getNamespace();
+        if (skipWrite("create migration " + ns + "/" + vmim.getMetadata().getName() + " for " + vmim.vmiName())) {
             return vmim;
         }
-        return client.resources(VirtualMachineInstanceMigration.class)
-                .inNamespace(vmim.getMetadata().getNamespace()).resource(vmim).create();
+        var op = client.resources(VirtualMachineInstanceMigration.class).inNamespace(ns);
+        try {
+            VirtualMachineInstanceMigration created = op.resource(vmim).create();
+            view.written(created);
+            return created;
+        } catch (KubernetesClientException e) {
+            if (e.getCode() != 409) {
+                throw e;
+            }
+            VirtualMachineInstanceMigration existing = op.withName(vmim.getMetadata().getName()).get();
+            if (existing == null) {
+                throw e; // created and deleted meanwhile: the next evaluation decides again
+            }
+            view.written(existing);
+            return existing;
+        }
     }
 
     @ApiCall(group = KubeVirtNames.GROUP, resource = "virtualmachineinstancemigrations", verbs = {"get", "patch"})
@@ -225,56 +307,26 @@ public class ClusterApi {
             return;
         }
         var op = client.resources(VirtualMachineInstanceMigration.class).inNamespace(namespace);
-        patchWithRetry(() -> op.withName(name).get(), (v, patch) -> op.withName(name).patch(JSON_PATCH, patch),
-                v -> annotationOps(v, annotations));
+        patchWithRetry("annotate migration " + namespace + "/" + name,
+                view.cached(VirtualMachineInstanceMigration.class, namespace, name), () -> op.withName(name).get(),
+                patch -> op.withName(name).patch(JSON_PATCH, patch), v -> annotationOps(v, annotations));
     }
 
-    /** Cancels a migration; true when it existed. */
+    /** Deletes a migration (cancels it when it still runs); true when it existed. */
     @ApiCall(group = KubeVirtNames.GROUP, resource = "virtualmachineinstancemigrations", verbs = "delete")
     public boolean deleteMigration(String namespace, String name) {
         if (skipWrite("delete migration " + namespace + "/" + name)) {
             return false;
         }
-        return !client.resources(VirtualMachineInstanceMigration.class).inNamespace(namespace).withName(name)
+        VirtualMachineInstanceMigration gone = new VirtualMachineInstanceMigration();
+        gone.setMetadata(new io.fabric8.kubernetes.api.model.ObjectMetaBuilder().withNamespace(namespace).withName(name).build());
+        boolean existed = !client.resources(VirtualMachineInstanceMigration.class).inNamespace(namespace).withName(name)
                 .delete().isEmpty();
-    }
-
-    // ---- KubeVirt installation and Harvester upgrade
-
-    /** The KubeVirt installation's CR; empty when it cannot be read (then KubeVirt's defaults are assumed). */
-    @ApiCall(group = KubeVirtNames.GROUP, resource = "kubevirts", verbs = "list")
-    public Optional<KubeVirt> kubeVirt() {
-        try {
-            return client.resources(KubeVirt.class).inAnyNamespace().list().getItems().stream().findFirst();
-        } catch (KubernetesClientException e) {
-            if (e.getCode() == 404 || e.getCode() == 403) {
-                return Optional.empty();
-            }
-            throw e;
-        }
-    }
-
-    /** The running Harvester upgrades; empty on clusters without Harvester (the CRD is absent). */
-    @ApiCall(group = "harvesterhci.io", resource = "upgrades", verbs = "list")
-    public List<GenericKubernetesResource> harvesterUpgrades() {
-        try {
-            return client.genericKubernetesResources(HARVESTER_UPGRADE).inAnyNamespace().list().getItems();
-        } catch (KubernetesClientException e) {
-            if (e.getCode() == 404) {
-                return List.of();
-            }
-            throw e;
-        }
+        view.deleted(gone);
+        return existed;
     }
 
     // ---- Rancher machine-plan secrets (Harvester upgrades)
-
-    @ApiCall(group = "", resource = "secrets", verbs = "list", namespace = "fleet-local")
-    public List<Secret> planSecrets(String namespace, String type) {
-        // filtered here: the type field selector is not served everywhere, and the namespace holds few Secrets
-        return client.secrets().inNamespace(namespace).list().getItems().stream()
-                .filter(s -> type.equals(s.getType())).toList();
-    }
 
     @ApiCall(group = "", resource = "secrets", verbs = {"get", "patch"}, namespace = "fleet-local")
     public void annotateSecret(String namespace, String name, Map<String, String> annotations) {
@@ -282,7 +334,8 @@ public class ClusterApi {
             return;
         }
         var op = client.secrets().inNamespace(namespace);
-        patchWithRetry(() -> op.withName(name).get(), (sec, patch) -> op.withName(name).patch(JSON_PATCH, patch),
+        patchWithRetry("annotate Secret " + namespace + "/" + name, view.cached(Secret.class, namespace, name),
+                () -> op.withName(name).get(), patch -> op.withName(name).patch(JSON_PATCH, patch),
                 sec -> annotationOps(sec, annotations));
     }
 
@@ -342,13 +395,17 @@ public class ClusterApi {
     }
 
     /**
-     * Reads the object, computes the change, and sends it guarded by a test of the resourceVersion read:
-     * when another writer came first the test fails (409/422) and we read again.
+     * Computes the change on {@code cached} (or a fresh read when there is none) and sends it guarded by a test of
+     * that resourceVersion: when another writer came first (or the cache was behind) the test fails (409/422) and we
+     * read again. The fence is asked again before every resend.
      */
-    private <T extends HasMetadata> void patchWithRetry(Supplier<T> read, BiConsumer<T, String> write,
-            Function<T, List<Map<String, Object>>> change) {
+    private <T extends HasMetadata> void patchWithRetry(String what, T cached, Supplier<T> read,
+            Function<String, T> write, Function<T, List<Map<String, Object>>> change) {
+        T current = cached;
         for (int attempt = 1; ; attempt++) {
-            T current = read.get();
+            if (current == null) {
+                current = read.get();
+            }
             if (current == null) {
                 throw new KubernetesClientException("object to patch no longer exists", 404, null);
             }
@@ -360,14 +417,21 @@ public class ClusterApi {
                 return;
             }
             ops.addAll(changes);
+            if (attempt > 1 && !fence.mayWrite()) {
+                throw new WriteFence.NotLeaderException(what);
+            }
             try {
-                write.accept(current, Serialization.asJson(ops));
+                T written = write.apply(Serialization.asJson(ops));
+                if (written != null) {
+                    view.written(written);
+                }
                 return;
             } catch (KubernetesClientException e) {
                 boolean lostRace = e.getCode() == 409 || e.getCode() == 422;
                 if (!lostRace || attempt >= CONFLICT_RETRIES) {
                     throw e;
                 }
+                current = null; // read it again
             }
         }
     }

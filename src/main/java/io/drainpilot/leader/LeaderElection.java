@@ -1,6 +1,7 @@
 package io.drainpilot.leader;
 
 import io.drainpilot.config.Settings;
+import io.drainpilot.kubevirt.WriteFence;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import org.apache.camel.CamelContext;
 import org.apache.camel.component.kubernetes.KubernetesConfiguration;
@@ -25,11 +26,14 @@ public final class LeaderElection {
     private LeaderElection() {
     }
 
-    /** Must run before the routes are built (a CamelConfiguration does). */
-    public static void configure(CamelContext context, KubernetesClient client, Settings settings) throws Exception {
+    /**
+     * Must run before the routes are built (a CamelConfiguration does). Returns the fence every write asks: always
+     * open for a single process; with leader election, open only while this replica leads.
+     */
+    public static WriteFence configure(CamelContext context, KubernetesClient client, Settings settings) throws Exception {
         if (!settings.leaderEnabled) {
             context.getPropertiesComponent().addOverrideProperty(ENDPOINT_PREFIX, "");
-            return;
+            return WriteFence.ALWAYS;
         }
         KubernetesConfiguration config = new KubernetesConfiguration();
         config.setKubernetesClient(client);
@@ -47,6 +51,19 @@ public final class LeaderElection {
         context.getPropertiesComponent().addOverrideProperty(ENDPOINT_PREFIX, "master:" + settings.leaderGroup + ":");
         LOG.info("Leader election on: Lease leaders-{} in {}, this pod {}; scan and await run only on the leader",
                 settings.leaderGroup, settings.leaderNamespace, settings.leaderPodName);
+        return () -> leads(service, settings.leaderGroup);
+    }
+
+    /**
+     * Whether this replica leads now. Camel's view turns this off when a renewal is overdue (before the Lease can be
+     * taken over), so a write checked here is never made by a replica another one has replaced.
+     */
+    static boolean leads(KubernetesClusterService service, String group) {
+        try {
+            return service.getView(group).getLocalMember().isLeader();
+        } catch (Exception e) {
+            return false;
+        }
     }
 
     static Map<String, String> labels(String selector) {

@@ -1,42 +1,40 @@
 package io.drainpilot.migrate;
 
-import io.drainpilot.names.Names;
 import io.drainpilot.config.Settings;
-import io.drainpilot.cpu.CpuCompatibility;
-import io.drainpilot.cpu.CpuLabels;
-import io.drainpilot.cpu.CpuMode;
-import io.drainpilot.cpu.CpuRequirement;
-import io.drainpilot.drain.ScanContext;
-import io.drainpilot.drain.VmWork;
 import io.drainpilot.kubevirt.ClusterApi;
 import io.drainpilot.kubevirt.KubeVirtNames;
-import io.drainpilot.kubevirt.VirtualMachineInstance;
 import io.drainpilot.kubevirt.VirtualMachineInstanceMigration;
+import io.drainpilot.names.Bookkeeping;
+import io.drainpilot.names.Names;
 import io.drainpilot.observe.DrainMetrics;
-import io.drainpilot.plan.Decision;
-import io.drainpilot.recover.MigrationProblem;
-import io.drainpilot.recover.RecoveryCase;
-import io.fabric8.kubernetes.api.model.Node;
+import io.drainpilot.plan.TargetSteering;
+import io.drainpilot.work.Decision;
+import io.drainpilot.work.RecoveryCase;
+import io.drainpilot.work.VmWork;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 
 /**
- * The migrate stage: one VMIM for a planned VMI, within the concurrency caps, steered to the best compatible
- * target where KubeVirt allows it. What does not fit the budget now waits for the next scan.
+ * The migrate stage: one VMIM for a VM the evaluation decided to start, steered to the target it chose. The name is
+ * a function of (VMI, drain, attempt), so asking twice (a redelivery after a lost answer, a second replica) finds
+ * the first one instead of making another; the VMI's attempt count is set from the attempt actually created.
  */
 public class MigrationRequester {
     private static final Logger LOG = LoggerFactory.getLogger(MigrationRequester.class);
+    /** Kubernetes object names stop at 253 characters. */
+    static final int MAX_NAME = 253;
 
     private final ClusterApi api;
     private final Settings settings;
-
     private final DrainMetrics metrics;
 
     public MigrationRequester(ClusterApi api, Settings settings, DrainMetrics metrics) {
@@ -45,91 +43,58 @@ public class MigrationRequester {
         this.metrics = metrics;
     }
 
-    /** Creates the migration, or leaves the VM for the next scan; throws {@link MigrationProblem} for recovery. */
-    public synchronized String request(VmWork work) {
-        ScanContext ctx = work.context();
+    /** What became of a request; the migrate route branches on {@link #outcome()}. */
+    public record Result(String outcome, String migration, RecoveryCase recoveryCase) {
+        public static final String STARTED = "Started";
+        public static final String REFUSED = "Refused";
+    }
+
+    public Result request(VmWork work) {
         if (!(work.decision() instanceof Decision.Migrate migrate)) {
             throw new IllegalArgumentException(work.describe() + " is not planned to migrate");
         }
-        VirtualMachineInstance vmi = work.vmi();
         String ns = work.namespace();
         String source = work.node();
-        if (ctx.inFlight().forVmi(ns, work.name()).isPresent()) {
-            return "already migrating";
-        }
-        boolean steer = TargetSteering.enabled(settings.targetSteering, ctx.kubeVirt());
-        if (!steer) {
-            unsafeWithoutSteering(vmi, source, migrate, ctx).ifPresent(why -> {
-                throw new MigrationProblem(new RecoveryCase(source, ns, work.name(), RecoveryCase.Reason.NoSafeTarget, why, null));
-            });
-        }
-        // the order holds for the caps every VM of the node shares (outbound, cluster); an inbound cap is per target,
-        // and an API error is one VM's, so a later VM with other targets, or whose reads work, may still go first
-        if (ctx.waitsForSlot(source)) {
-            return waitFor("a VM before it in the order waits for a slot", work);
-        }
-        MigrationLimits limits = MigrationLimits.of(settings, ctx.kubeVirt());
-        // the plan is a few hundred milliseconds old: make sure the VMI has not moved since
-        Optional<VirtualMachineInstance> fresh = api.vmi(ns, work.name());
-        if (fresh.isEmpty() || !source.equals(fresh.get().nodeName().orElse(null))) {
-            return "moved or gone since the plan";
-        }
-        // the scan's snapshot may predate a migration the other stage (or another scan) just started: the caps and
-        // "never two for one VMI" are checked again on the cluster's current list, one request at a time
-        InFlightMigrations inFlight = InFlightMigrations.of(api.migrations(null));
-        if (inFlight.forVmi(ns, work.name()).isPresent()) {
-            return "already migrating";
-        }
-        if (inFlight.total() >= limits.cluster()) {
-            ctx.noSlotFor(source);
-            return waitFor("cluster-wide cap " + limits.cluster(), work);
-        }
-        if (inFlight.outOf(source) >= limits.outboundPerNode()) {
-            ctx.noSlotFor(source);
-            return waitFor("outbound cap " + limits.outboundPerNode() + " for " + source, work);
-        }
-        String target = null;
-        if (steer) {
-            target = migrate.rankedTargets().stream().filter(t -> inFlight.into(t) < limits.inboundPerNode())
-                    .findFirst().orElse(null);
-            if (target == null) {
-                return waitFor("inbound cap " + limits.inboundPerNode() + " on every compatible target", work);
-            }
-        }
-        VirtualMachineInstanceMigration vmim = newMigration(ns, work.name(), source, target);
-        int attempts = parseAttempts(fresh.get().annotation(Names.ATTEMPTS)) + 1;
-        // count the attempt first: a crash after the create must not lose it
-        api.annotateVmi(ns, work.name(), Map.of(Names.ATTEMPTS, String.valueOf(attempts)));
+        String drainId = work.drainKey().substring(work.drainKey().indexOf('/') + 1);
+        VirtualMachineInstanceMigration vmim = newMigration(ns, work.name(), source, drainId, work.attempt(), work.target());
         VirtualMachineInstanceMigration created;
         try {
             created = api.createMigration(vmim);
         } catch (KubernetesClientException e) {
-            String message = e.getStatus() == null || e.getStatus().getMessage() == null ? "" : e.getStatus().getMessage();
-            if (message.contains("in-flight migration detected")) {
-                // our own earlier create went through but its answer was lost: that one is running
-                return "already migrating";
-            }
+            String message = e.getStatus() == null || e.getStatus().getMessage() == null ? String.valueOf(e.getMessage())
+                    : e.getStatus().getMessage();
             if (e.getCode() == 422 || e.getCode() == 400) {
+                if (message.contains("in-flight migration detected")) {
+                    // someone else's migration started in between: the next evaluation adopts it
+                    return new Result("AlreadyMigrating", null, null);
+                }
                 // KubeVirt's admission said no: the reason is the VM's, not the API's
-                throw new MigrationProblem(new RecoveryCase(source, ns, work.name(), RecoveryCase.Reason.MigrationFailed,
-                        "KubeVirt refused the migration: " + message, target));
+                return new Result(Result.REFUSED, null, new RecoveryCase(source, ns, work.name(),
+                        RecoveryCase.Reason.MigrationRefused, "KubeVirt refused the migration: " + message,
+                        work.target(), null, work.attempt()));
             }
-            throw e;
+            throw e; // an API error: the route redelivers, and the same name makes a repeat harmless
         }
-        ctx.inFlight().add(created, source, target);
+        // the attempt counts once the migration exists: set (not added), so a repeat writes the same number
+        api.annotateVmi(ns, work.name(), Map.of(Names.ATTEMPTS, String.valueOf(work.attempt()),
+                Bookkeeping.DRAIN, work.drainKey()));
         metrics.migrationStarted(source);
-        LOG.info("Node {}: migrating {}/{} ({}, attempt {}) {} as {}", source, ns, work.name(), migrate.cpuMode(), attempts,
-                target == null ? "to a node KubeVirt chooses among " + migrate.rankedTargets() : "to " + target,
-                created.getMetadata().getName());
-        return created.getMetadata().getName();
+        LOG.info("Node {}: migrating {}/{} ({}, attempt {}) {} as {}", source, ns, work.name(), migrate.cpuMode(),
+                work.attempt(), work.target() == null ? "to a node KubeVirt chooses among "
+                        + Decision.firstOf(migrate.rankedTargets(), Decision.SHOWN, " other nodes")
+                        : "to " + work.target(), created.getMetadata().getName());
+        return new Result(Result.STARTED, created.getMetadata().getName(), null);
     }
 
-    private VirtualMachineInstanceMigration newMigration(String ns, String vmi, String source, String target) {
+    private VirtualMachineInstanceMigration newMigration(String ns, String vmi, String source, String drainId,
+            int attempt, String target) {
         VirtualMachineInstanceMigration m = new VirtualMachineInstanceMigration();
         Map<String, String> labels = new LinkedHashMap<>();
         labels.put(Names.MANAGED_BY, Names.MANAGED_BY_VALUE);
         labels.put(Names.SOURCE_NODE, source);
-        m.setMetadata(new ObjectMetaBuilder().withNamespace(ns).withGenerateName(generateName(vmi)).withLabels(labels)
+        labels.put(Bookkeeping.MIGRATION_DRAIN, drainId);
+        labels.put(Bookkeeping.MIGRATION_ATTEMPT, String.valueOf(attempt));
+        m.setMetadata(new ObjectMetaBuilder().withNamespace(ns).withName(name(vmi, drainId, attempt)).withLabels(labels)
                 .withAnnotations(Map.of(
                         KubeVirtNames.ANNOTATION_UNSCHEDULABLE_TIMEOUT, String.valueOf(settings.unschedulableTimeout.toSeconds()),
                         KubeVirtNames.ANNOTATION_PENDING_TIMEOUT, String.valueOf(settings.pendingTimeout.toSeconds())))
@@ -143,57 +108,27 @@ public class MigrationRequester {
         return m;
     }
 
-    /** {@code drainpilot-<vmi>-}; Kubernetes names stop at 253 characters and generateName adds 5. */
-    static String generateName(String vmi) {
-        String base = "drainpilot-" + vmi;
-        return (base.length() > 240 ? base.substring(0, 240) : base) + "-";
-    }
-
     /**
-     * KubeVirt adds no CPU selector for host-passthrough: without steering the target is a gamble whenever some
-     * schedulable node has a different CPU. Returns why, when that is so.
+     * {@code drainpilot-<vmi>-<drain>-<attempt>}: one name per attempt of one drain. A VMI name too long to fit is
+     * shortened and made unique again with a hash of the whole.
      */
-    static Optional<String> unsafeWithoutSteering(VirtualMachineInstance vmi, String source, Decision.Migrate plan,
-            ScanContext ctx) {
-        CpuRequirement cpu = CpuRequirement.of(vmi);
-        if (cpu.mode() != CpuMode.HOST_PASSTHROUGH) {
-            return Optional.empty();
+    static String name(String vmi, String drainId, int attempt) {
+        String tail = "-" + drainId + "-" + attempt;
+        String full = "drainpilot-" + vmi + tail;
+        if (full.length() <= MAX_NAME) {
+            return full;
         }
-        Node src = ctx.nodes().stream().filter(n -> n.getMetadata().getName().equals(source)).findFirst().orElse(null);
-        if (src == null) {
-            return Optional.of("source node " + source + " not found");
-        }
-        CpuLabels srcLabels = ctx.cpuLabels().apply(src);
-        List<String> risky = ctx.nodes().stream()
-                .filter(n -> !n.getMetadata().getName().equals(source))
-                .filter(MigrationRequester::schedulable)
-                .filter(n -> !plan.rankedTargets().contains(n.getMetadata().getName()))
-                .filter(n -> CpuCompatibility.incompatibility(cpu, srcLabels, ctx.cpuLabels().apply(n)).isPresent())
-                .map(n -> n.getMetadata().getName()).toList();
-        if (risky.isEmpty()) {
-            return Optional.empty();
-        }
-        return Optional.of("host-passthrough VM and target steering is off (KubeVirt older than 1.6 or "
-                + "drainpilot.migration.target-steering=off): KubeVirt could place it on " + String.join(", ", risky)
-                + ", whose CPU differs, and the migration would fail inside libvirt");
+        String hash = sha256(vmi).substring(0, 10);
+        int room = MAX_NAME - "drainpilot-".length() - tail.length() - hash.length() - 1;
+        String head = vmi.substring(0, room).replaceAll("[.-]+$", "");
+        return "drainpilot-" + head + "-" + hash + tail;
     }
 
-    private static boolean schedulable(Node n) {
-        boolean cordoned = n.getSpec() != null && Boolean.TRUE.equals(n.getSpec().getUnschedulable());
-        return !cordoned && n.getMetadata().getLabels() != null
-                && "true".equals(n.getMetadata().getLabels().get(KubeVirtNames.LABEL_SCHEDULABLE));
-    }
-
-    private static String waitFor(String cap, VmWork work) {
-        LOG.debug("{}/{} waits for the next scan: {}", work.namespace(), work.name(), cap);
-        return "waiting: " + cap;
-    }
-
-    static int parseAttempts(String value) {
+    private static String sha256(String s) {
         try {
-            return value == null ? 0 : Math.max(0, Integer.parseInt(value.trim()));
-        } catch (NumberFormatException e) {
-            return 0;
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
         }
     }
 }

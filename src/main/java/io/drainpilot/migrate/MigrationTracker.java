@@ -1,17 +1,22 @@
 package io.drainpilot.migrate;
 
-import io.drainpilot.names.Bookkeeping;
-import io.drainpilot.names.Names;
 import io.drainpilot.config.Settings;
-import io.drainpilot.drain.EvacuationSummary;
-import io.drainpilot.drain.NodeStatus;
 import io.drainpilot.kubevirt.ClusterApi;
+import io.drainpilot.kubevirt.KubeVirtNames;
 import io.drainpilot.kubevirt.MigrationPhase;
 import io.drainpilot.kubevirt.VirtualMachineInstance;
 import io.drainpilot.kubevirt.VirtualMachineInstanceMigration;
+import io.drainpilot.names.Bookkeeping;
+import io.drainpilot.names.Names;
 import io.drainpilot.observe.DrainMetrics;
+import io.drainpilot.plan.InFlightMigrations;
+import io.drainpilot.plan.Triage;
 import io.drainpilot.plan.VmiMemory;
-import io.drainpilot.recover.MigrationProblem;
+import io.drainpilot.view.ClusterView;
+import io.drainpilot.work.DrainRequest;
+import io.drainpilot.work.EndedMigration;
+import io.drainpilot.work.NodeStatus;
+import io.drainpilot.work.Outcome;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -28,134 +33,149 @@ import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * The await stage: polls the migrations DrainPilot started (found by label, so a new process finds them too),
- * reports progress, cancels those past their deadline, and hands back the ones that ended. Each ended
- * migration is marked once as recorded, so it is counted and acted on exactly once.
+ * The await stage: follows the migrations of a draining node. Ours that ended (or passed their deadline: then
+ * cancelled) are handed back once to be settled; someone else's that moved a VM off the node are counted. Everything
+ * is read from the cluster view; a migration of ours is deleted once settled, so finished ones never pile up.
  */
 public class MigrationTracker {
     private static final Logger LOG = LoggerFactory.getLogger(MigrationTracker.class);
     private static final long GIB = 1024L * 1024 * 1024;
 
+    private final ClusterView view;
     private final ClusterApi api;
     private final Settings settings;
     private final Clock clock;
     private final NodeStatus status;
     private final DrainMetrics metrics;
-    private final AdoptedMigrations adopted;
     private final Map<String, MigrationPhase> lastPhase = new ConcurrentHashMap<>();
-    private final Set<String> touchedNodes = ConcurrentHashMap.newKeySet();
 
-    public MigrationTracker(ClusterApi api, Settings settings, Clock clock, DrainMetrics metrics,
-            AdoptedMigrations adopted) {
+    public MigrationTracker(ClusterView view, ClusterApi api, Settings settings, Clock clock, DrainMetrics metrics) {
+        this.view = view;
         this.api = api;
-        this.adopted = adopted;
         this.metrics = metrics;
         this.status = new NodeStatus(api);
         this.settings = settings;
         this.clock = clock;
     }
 
-    /** Our migrations that ended (or must end) since the last poll; in-flight ones only get a progress line. */
-    public List<TrackedMigration> poll() {
-        followAdopted();
-        List<TrackedMigration> ended = new ArrayList<>();
-        for (VirtualMachineInstanceMigration m : api.migrationsLabelled(Names.MANAGED_BY, Names.MANAGED_BY_VALUE)) {
-            if (m.getMetadata().getAnnotations() != null && m.getMetadata().getAnnotations().containsKey(Bookkeeping.RECORDED)) {
-                continue;
+    /** Nodes with a migration of ours under way: their deadlines are checked at every await tick. */
+    public Set<String> nodesWithOurMigrations() {
+        Set<String> out = new TreeSet<>();
+        for (VirtualMachineInstanceMigration m : view.migrations()) {
+            if (Triage.isOurs(m)) {
+                Optional.ofNullable(ClusterView.sourceNode(m)).ifPresent(out::add);
             }
+        }
+        return out;
+    }
+
+    /**
+     * The node's migrations that need settling now: ours of the current drain that ended, or that are past their
+     * deadline (cancelled here), and someone else's that moved a VM off the node during this drain.
+     */
+    public List<EndedMigration> ended(DrainRequest request) {
+        String node = request.nodeName();
+        Map<String, String> ann = request.node().getMetadata().getAnnotations() == null ? Map.of()
+                : request.node().getMetadata().getAnnotations();
+        String drainId = ann.get(Bookkeeping.DRAIN_ID);
+        if (settings.dryRun || request.cancel() || drainId == null || ann.get(Names.EVACUATION) == null) {
+            return List.of();
+        }
+        Map<String, Outcome> outcomes = NodeStatus.outcomesOf(ann);
+        Instant drainStart = startOf(ann);
+        List<EndedMigration> ended = new ArrayList<>();
+        for (VirtualMachineInstanceMigration m : view.migrationsFrom(node)) {
             String key = m.getMetadata().getNamespace() + "/" + m.getMetadata().getName();
             MigrationPhase phase = m.phase();
-            MigrationPhase before = lastPhase.put(key, phase);
-            String source = label(m, Names.SOURCE_NODE);
-            if (before != phase) {
-                LOG.info("Node {}: {}/{} migration {} {} ({}s)", source, m.getMetadata().getNamespace(), m.vmiName(),
-                        m.getMetadata().getName(), phase == MigrationPhase.UNSET ? "created" : phase.wire(),
-                        elapsed(m).toSeconds());
+            if (Triage.isOurs(m)) {
+                logPhase(node, m, key, phase);
+                if (drainId.equals(label(m, Bookkeeping.MIGRATION_DRAIN))) {
+                    track(m, phase, node).ifPresent(e -> {
+                        ended.add(e);
+                        lastPhase.remove(key);
+                    });
+                }
+            } else if (phase == MigrationPhase.SUCCEEDED && !outcomes.containsKey(vmKey(m))
+                    && !transition(m, MigrationPhase.SUCCEEDED).orElse(created(m)).isBefore(drainStart)) {
+                // it finished during this drain: it moved a VM this drain had to move
+                adopted(m, node).ifPresent(ended::add);
             }
-            track(m, phase, source).ifPresent(t -> {
-                ended.add(t);
-                lastPhase.remove(key);
-            });
         }
         return ended;
     }
 
-    /**
-     * Migrations someone else started: when one ends with the VM off the draining node it counts as migrated; when
-     * it fails the node is looked at again at once, and DrainPilot moves the VM itself.
-     */
-    private void followAdopted() {
-        for (AdoptedMigrations.Adopted a : adopted.all()) {
-            Optional<VirtualMachineInstanceMigration> m = api.migration(a.namespace(), a.name());
-            if (m.isPresent() && !m.get().phase().isFinal()) {
-                continue;
-            }
-            adopted.forget(a);
-            touchedNodes.add(a.node());
-            String now = api.vmi(a.namespace(), a.vmi()).flatMap(VirtualMachineInstance::nodeName).orElse(a.node());
-            if (m.isPresent() && m.get().phase() == MigrationPhase.SUCCEEDED && !now.equals(a.node())) {
-                status.update(a.node(), null, EvacuationSummary::plusMigrated);
-                LOG.info("Node {}: {}/{} moved to {} by adopted migration {}", a.node(), a.namespace(), a.vmi(), now, a.name());
-            } else {
-                LOG.info("Node {}: adopted migration {}/{} of {} ended without moving it; DrainPilot takes over",
-                        a.node(), a.namespace(), a.name(), a.vmi());
-            }
+    private void logPhase(String node, VirtualMachineInstanceMigration m, String key, MigrationPhase phase) {
+        MigrationPhase before = lastPhase.put(key, phase);
+        if (before != phase) {
+            LOG.info("Node {}: {}/{} migration {} {} ({}s)", node, m.getMetadata().getNamespace(), m.vmiName(),
+                    m.getMetadata().getName(), phase == MigrationPhase.UNSET ? "created" : phase.wire(),
+                    elapsed(m).toSeconds());
         }
     }
 
-    private Optional<TrackedMigration> track(VirtualMachineInstanceMigration m, MigrationPhase phase, String source) {
-        String ns = m.getMetadata().getNamespace();
+    private Optional<EndedMigration> track(VirtualMachineInstanceMigration m, MigrationPhase phase, String source) {
         String target = InFlightMigrations.targetOf(m).orElse(null);
-        if (phase.isBeforeRunning()) {
-            // nothing here needs the VMI: the deadline counts from creation (a deleted VMI fails the migration)
-            return overdue(m, phase, null).map(why -> cancel(m, source, target, why));
-        }
-        Optional<VirtualMachineInstance> vmi = api.vmi(ns, m.vmiName());
-        if (vmi.isEmpty()) {
-            return Optional.of(tracked(m, source, target, TrackedMigration.GONE, "the VMI was deleted", null));
-        }
+        Optional<VirtualMachineInstance> vmi = view.vmi(m.getMetadata().getNamespace(), m.vmiName());
         if (phase == MigrationPhase.SUCCEEDED) {
-            String now = vmi.get().nodeName().orElse("");
-            if (now.equals(source)) {
-                return Optional.of(tracked(m, source, target, TrackedMigration.FAILED,
+            if (vmi.flatMap(VirtualMachineInstance::nodeName).map(source::equals).orElse(false)) {
+                // two watches need not agree at every instant: ask once before calling a success a failure
+                vmi = api.vmi(m.getMetadata().getNamespace(), m.vmiName());
+            }
+            String now = vmi.flatMap(VirtualMachineInstance::nodeName).orElse(target == null ? "" : target);
+            if (vmi.isPresent() && now.equals(source)) {
+                return Optional.of(ended(m, source, target, EndedMigration.Result.FAILED,
                         "KubeVirt reports Succeeded but the VMI still runs on " + source, null));
             }
-            return Optional.of(tracked(m, source, now, TrackedMigration.SUCCEEDED, "now on " + now, durationOf(m)));
+            return Optional.of(ended(m, source, now, EndedMigration.Result.SUCCEEDED, "now on " + now, durationOf(m)));
         }
         if (phase == MigrationPhase.FAILED) {
-            return Optional.of(tracked(m, source, target, TrackedMigration.FAILED, failureReason(m, vmi.get()), null));
+            return Optional.of(ended(m, source, target, EndedMigration.Result.FAILED, failureReason(m, vmi.orElse(null)), null));
         }
-        return overdue(m, phase, vmi.get()).map(why -> cancel(m, source, target, why));
-    }
-
-    /** Cancels a migration past its deadline; recovery decides what comes next. */
-    private TrackedMigration cancel(VirtualMachineInstanceMigration m, String source, String target, String why) {
-        String ns = m.getMetadata().getNamespace();
-        // hold the VM first: once the migration is deleted nothing else says a decision is pending
-        try {
-            api.annotateVmi(ns, m.vmiName(), Map.of(Bookkeeping.RETRY_AFTER,
-                    clock.instant().plus(settings.retryBackoff).truncatedTo(ChronoUnit.SECONDS).toString()));
-        } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
-            if (e.getCode() != 404) {
-                throw e; // a VMI that is gone needs no hold; anything else is retried by the route
+        if (vmi.isEmpty() && view.watching(source)) {
+            // not on the node any more: gone, or just moved with the migration's end not seen yet; ask once
+            vmi = api.vmi(m.getMetadata().getNamespace(), m.vmiName());
+            if (vmi.isEmpty()) {
+                return Optional.of(ended(m, source, target, EndedMigration.Result.GONE, "the VMI was deleted", null));
             }
         }
-        api.deleteMigration(ns, m.getMetadata().getName()); // deleting a VMIM is how KubeVirt cancels it
-        return tracked(m, source, target, TrackedMigration.TIMED_OUT, why, null);
+        return overdue(m, phase, vmi.orElse(null)).map(why -> cancel(m, source, target, why));
     }
 
-    /** Before Running the deadline is flat; once Running it grows with the VM's memory ({@code vmi} needed then). */
+    /** Someone else's migration moved a VM off the node: counted as migrated, never settled as ours. */
+    private Optional<EndedMigration> adopted(VirtualMachineInstanceMigration m, String node) {
+        Optional<VirtualMachineInstance> vmi = view.vmi(m.getMetadata().getNamespace(), m.vmiName());
+        String now = vmi.flatMap(VirtualMachineInstance::nodeName).orElse(InFlightMigrations.targetOf(m).orElse(null));
+        if (now == null || now.equals(node)) {
+            return Optional.empty();
+        }
+        return Optional.of(ended(m, node, now, EndedMigration.Result.ADOPTED, "moved to " + now + " by "
+                + (m.getMetadata().getAnnotations() != null
+                && m.getMetadata().getAnnotations().containsKey(KubeVirtNames.ANNOTATION_EVACUATION_MIGRATION)
+                ? "KubeVirt's evacuation " : "") + "migration " + m.getMetadata().getName(), durationOf(m)));
+    }
+
+    /** Cancels a migration past its deadline (deleting a VMIM is how KubeVirt cancels it); recovery decides next. */
+    private EndedMigration cancel(VirtualMachineInstanceMigration m, String source, String target, String why) {
+        String ns = m.getMetadata().getNamespace();
+        // hold the VM first: once the migration is deleted nothing else says a decision is pending
+        api.annotateVmi(ns, m.vmiName(), Map.of(Bookkeeping.RETRY_AFTER,
+                clock.instant().plus(settings.retryBackoff).truncatedTo(ChronoUnit.SECONDS).toString(),
+                Bookkeeping.DRAIN, source + "/" + label(m, Bookkeeping.MIGRATION_DRAIN)));
+        api.deleteMigration(ns, m.getMetadata().getName());
+        return ended(m, source, target, EndedMigration.Result.TIMED_OUT, why, null);
+    }
+
+    /** Before Running the deadline is flat; once Running it grows with the VM's memory. */
     private Optional<String> overdue(VirtualMachineInstanceMigration m, MigrationPhase phase, VirtualMachineInstance vmi) {
         Instant now = clock.instant();
         if (phase.isBeforeRunning()) {
-            Instant created = Instant.parse(m.getMetadata().getCreationTimestamp());
-            if (now.isAfter(created.plus(settings.deadlineBeforeRunning))) {
+            if (now.isAfter(created(m).plus(settings.deadlineBeforeRunning))) {
                 return Optional.of("still " + (phase == MigrationPhase.UNSET ? "not started" : phase.wire()) + " after "
                         + settings.deadlineBeforeRunning.toSeconds() + "s (drainpilot.migration.deadline.before-running)");
             }
             return Optional.empty();
         }
-        Instant running = transition(m, MigrationPhase.RUNNING).orElse(Instant.parse(m.getMetadata().getCreationTimestamp()));
+        Instant running = transition(m, MigrationPhase.RUNNING).orElse(created(m));
         long gib = Math.max(1, (VmiMemory.bytes(vmi).orElse(GIB) + GIB - 1) / GIB);
         Duration limit = settings.deadlineRunningBase.plus(settings.deadlineRunningPerGiB.multipliedBy(gib));
         if (now.isAfter(running.plus(limit))) {
@@ -167,62 +187,44 @@ public class MigrationTracker {
     }
 
     /**
-     * Counts a success on the source node's summary, then marks the migration recorded: the node is released only
-     * once every migration is recorded, so its final summary always includes this one.
+     * Counts a success in the node's outcome record (once per VM, however often this runs), then deletes the
+     * migration: the record is what counts from now on.
      */
-    public void recordSuccess(TrackedMigration t) {
-        status.update(t.sourceNode(), null, EvacuationSummary::plusMigrated);
-        markRecorded(t);
-        touchedNodes.add(t.sourceNode());
-        metrics.migrationEnded(t.result(), t.duration());
-        LOG.info("Node {}: {}/{} migrated to {} in {}s", t.sourceNode(), t.namespace(), t.vmi(), t.targetNode(),
-                t.duration() == null ? "?" : t.duration().toSeconds());
-    }
-
-    /**
-     * Raises a failed or expired migration for the dead-letter channel. Recovery marks it recorded once it has
-     * decided, so until then the VM counts as in flight and no scan plans it again.
-     */
-    public void fail(TrackedMigration t) {
-        touchedNodes.add(t.sourceNode());
-        metrics.migrationEnded(t.result(), null);
-        throw new MigrationProblem(t.recoveryCase());
+    public void recordSuccess(EndedMigration e) {
+        status.record(e.sourceNode(), e.vmKey(), Outcome.MIGRATED);
+        if (e.result() != EndedMigration.Result.ADOPTED) {
+            api.deleteMigration(e.namespace(), e.name());
+            metrics.migrationEnded(e.result().wire(), e.duration());
+        }
+        LOG.info("Node {}: {} migrated to {}{}{}", e.sourceNode(), e.vmKey(), e.targetNode(),
+                e.duration() == null ? "" : " in " + e.duration().toSeconds() + "s",
+                e.result() == EndedMigration.Result.ADOPTED ? " (" + e.detail() + ")" : "");
     }
 
     /** A migration whose VMI is gone: nothing to move any more. */
-    public void forget(TrackedMigration t) {
-        markRecorded(t);
-        metrics.migrationEnded(t.result(), null);
-        touchedNodes.add(t.sourceNode());
-        LOG.info("Node {}: {}/{} was deleted during its migration; nothing left to move", t.sourceNode(), t.namespace(), t.vmi());
+    public void forget(EndedMigration e) {
+        status.recordIfAbsent(e.sourceNode(), e.vmKey(), Outcome.GONE);
+        api.deleteMigration(e.namespace(), e.name());
+        metrics.migrationEnded(e.result().wire(), null);
+        LOG.info("Node {}: {} was deleted during its migration; nothing left to move", e.sourceNode(), e.vmKey());
     }
 
-    /** Nodes whose migrations ended since the last call: their status may now be final. */
-    public Set<String> drainTouchedNodes() {
-        Set<String> out = new TreeSet<>(touchedNodes);
-        touchedNodes.removeAll(out);
-        return out;
+    /** A failed or cancelled migration of ours goes to recovery, which deletes it once it has decided. */
+    public io.drainpilot.work.RecoveryCase failed(EndedMigration e) {
+        metrics.migrationEnded(e.result().wire(), null);
+        return e.recoveryCase();
     }
 
-    private void markRecorded(TrackedMigration t) {
-        markRecorded(api, t.namespace(), t.name(), t.result());
-    }
-
-    /** Marks a migration of ours as counted and acted on; a deleted (cancelled) one has nothing left to mark. */
-    public static void markRecorded(ClusterApi api, String namespace, String name, String result) {
+    private EndedMigration ended(VirtualMachineInstanceMigration m, String source, String target,
+            EndedMigration.Result result, String detail, Duration duration) {
+        int attempt = 0;
         try {
-            api.annotateMigration(namespace, name, Map.of(Bookkeeping.RECORDED, result));
-        } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
-            if (e.getCode() != 404) {
-                throw e;
-            }
+            attempt = Integer.parseInt(label(m, Bookkeeping.MIGRATION_ATTEMPT));
+        } catch (NumberFormatException | NullPointerException e) {
+            // not one of ours
         }
-    }
-
-    private TrackedMigration tracked(VirtualMachineInstanceMigration m, String source, String target, String result,
-            String detail, Duration duration) {
-        return new TrackedMigration(m.getMetadata().getNamespace(), m.getMetadata().getName(), m.vmiName(), source,
-                target, result, detail, duration);
+        return new EndedMigration(m.getMetadata().getNamespace(), m.getMetadata().getName(), m.vmiName(), source,
+                target, result, detail, duration, attempt);
     }
 
     private static String failureReason(VirtualMachineInstanceMigration m, VirtualMachineInstance vmi) {
@@ -230,7 +232,7 @@ public class MigrationTracker {
         if (fromVmim != null && !fromVmim.isBlank()) {
             return fromVmim;
         }
-        var state = vmi.getStatus() == null ? null : vmi.getStatus().migrationState;
+        var state = vmi == null || vmi.getStatus() == null ? null : vmi.getStatus().migrationState;
         if (state != null && state.failureReason != null && !state.failureReason.isBlank()) {
             return state.failureReason;
         }
@@ -246,14 +248,31 @@ public class MigrationTracker {
     }
 
     private Duration elapsed(VirtualMachineInstanceMigration m) {
-        String created = m.getMetadata().getCreationTimestamp();
-        return created == null ? Duration.ZERO : Duration.between(Instant.parse(created), clock.instant());
+        return Duration.between(created(m), clock.instant());
+    }
+
+    private static Instant created(VirtualMachineInstanceMigration m) {
+        String c = m.getMetadata().getCreationTimestamp();
+        return c == null ? Instant.EPOCH : Instant.parse(c);
+    }
+
+    private static Instant startOf(Map<String, String> nodeAnnotations) {
+        io.drainpilot.work.EvacuationSummary s = io.drainpilot.work.EvacuationSummary.parse(
+                nodeAnnotations.get(Names.EVACUATION_SUMMARY));
+        try {
+            return s == null || s.startedAt() == null ? Instant.EPOCH : Instant.parse(s.startedAt()).minusSeconds(1);
+        } catch (RuntimeException e) {
+            return Instant.EPOCH;
+        }
     }
 
     /** Creation to Succeeded, from KubeVirt's own timestamps (second precision). */
     private static Duration durationOf(VirtualMachineInstanceMigration m) {
-        Instant start = Instant.parse(m.getMetadata().getCreationTimestamp());
-        return transition(m, MigrationPhase.SUCCEEDED).map(end -> Duration.between(start, end)).orElse(null);
+        return transition(m, MigrationPhase.SUCCEEDED).map(end -> Duration.between(created(m), end)).orElse(null);
+    }
+
+    private static String vmKey(VirtualMachineInstanceMigration m) {
+        return m.getMetadata().getNamespace() + "/" + m.vmiName();
     }
 
     private static String label(VirtualMachineInstanceMigration m, String key) {

@@ -1,10 +1,17 @@
 package io.drainpilot.names;
 
 /**
- * DrainPilot's internal annotations: how a restarted or newly elected process knows what the last one did.
- * Not part of the public surface; cleared on each VMI when a new drain of its node starts.
+ * DrainPilot's internal annotations and labels: how a restarted or newly elected process knows what the last one
+ * did. Not part of the public surface. Marks on a VMI count only in the drain they name ({@link #DRAIN}), so what
+ * an earlier drain (of this node or another) left behind never counts.
  */
 public final class Bookkeeping {
+    /** On a node: the id of its current drain, new each time a drain starts. */
+    public static final String DRAIN_ID = Names.PREFIX + "drain-id";
+    /** On a node: what happened to each VM in the current drain, JSON {@code {"ns/name": "migrated", ...}}. */
+    public static final String OUTCOMES = Names.PREFIX + "outcomes";
+    /** On a VMI: the drain its other marks belong to, {@code <node>/<drain id>}. */
+    public static final String DRAIN = Names.PREFIX + "drain";
     /** On a VMI: the fallback applied for the current drain, as {@code <policy>}. */
     public static final String SETTLED = Names.PREFIX + "settled";
     /** On a VMI: nodes a migration to which already failed in this drain, comma-separated. */
@@ -17,8 +24,10 @@ public final class Bookkeeping {
     public static final String STOPPED_FOR_NODE = Names.PREFIX + "stopped-for-node";
     /** On a VM DrainPilot stopped: the runStrategy to restore. */
     public static final String STOPPED_RUN_STRATEGY = Names.PREFIX + "stopped-run-strategy";
-    /** On a VMIM DrainPilot has already counted and acted on once finished. */
-    public static final String RECORDED = Names.PREFIX + "recorded";
+    /** Label on DrainPilot's migrations: the drain id they belong to. */
+    public static final String MIGRATION_DRAIN = Names.PREFIX + "drain-id";
+    /** Label on DrainPilot's migrations: which attempt for the VM in that drain (1, 2, ...). */
+    public static final String MIGRATION_ATTEMPT = Names.PREFIX + "attempt";
 
     private Bookkeeping() {
     }

@@ -26,8 +26,9 @@ import java.util.function.Supplier;
 public class MicrometerDrainMetrics implements DrainMetrics {
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(MicrometerDrainMetrics.class);
     /** Board states of a VM still to be moved (planned, or waiting out a backoff). */
-    static final Set<String> PENDING = Set.of("Migrate", "NotMigratable", "NoCompatibleTarget", "WAITING");
-    static final String IN_FLIGHT = "IN_FLIGHT";
+    static final Set<String> PENDING = Set.of("Planned", "Starting", "Queued", "Settling", "Waiting",
+            "NotMigratable", "NoCompatibleTarget", "NoSafeTarget");
+    static final Set<String> IN_FLIGHT = Set.of("Migrating", "Adopted");
     /** Node states that are no longer draining, though the signal may still be on the node. */
     static final Set<String> NOT_DRAINING = Set.of(io.drainpilot.names.Names.COMPLETED, io.drainpilot.names.Names.CANCELLED);
 
@@ -63,11 +64,11 @@ public class MicrometerDrainMetrics implements DrainMetrics {
                     .register(registry);
             Gauge.builder("drainpilot.vmis.pending", b, s -> s.cards().stream().flatMap(c -> c.vms().stream())
                             .filter(v -> PENDING.contains(v.state())).count())
-                    .description("VMs on draining nodes still to be moved: planned (Migrate, NotMigratable, "
-                            + "NoCompatibleTarget) or waiting out a backoff")
+                    .description("VMs on draining nodes still to be moved: planned, queued for a slot, starting, "
+                            + "waiting out a backoff or bound for recovery")
                     .register(registry);
             Gauge.builder("drainpilot.vmis.in.flight", b, s -> s.cards().stream().flatMap(c -> c.vms().stream())
-                            .filter(v -> IN_FLIGHT.equals(v.state())).count())
+                            .filter(v -> IN_FLIGHT.contains(v.state())).count())
                     .description("VMs on draining nodes with a live migration under way")
                     .register(registry);
             gauges = true;

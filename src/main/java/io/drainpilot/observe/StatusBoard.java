@@ -1,8 +1,8 @@
 package io.drainpilot.observe;
 
-import io.drainpilot.drain.EvacuationSummary;
-import io.drainpilot.drain.NodePlan;
-import io.drainpilot.drain.VmWork;
+import io.drainpilot.work.EvacuationSummary;
+import io.drainpilot.work.NodePlan;
+import io.drainpilot.work.VmWork;
 
 import java.time.Instant;
 import java.util.List;
@@ -52,9 +52,11 @@ public class StatusBoard {
         return nodes.values().stream().sorted(java.util.Comparator.comparing(NodeCard::node)).toList();
     }
 
+    /** A VM bound for recovery shows the planner's outcome (NotMigratable...), every other VM its state. */
     private static VmLine line(VmWork w) {
-        String state = w.decision() != null ? w.outcome() : w.state().name();
-        String detail = w.decision() != null ? w.decision().describe() : w.note();
+        boolean toRecovery = w.state() == io.drainpilot.work.VmState.PLANNED && w.decision() != null;
+        String state = toRecovery ? w.decision().outcome() : w.state().wire();
+        String detail = w.note() != null ? w.note() : w.decision() != null ? w.decision().describe() : null;
         return new VmLine(w.namespace(), w.name(), state, detail);
     }
 }

@@ -1,7 +1,7 @@
 package io.drainpilot.observe;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.drainpilot.drain.EvacuationSummary;
+import io.drainpilot.work.EvacuationSummary;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -21,7 +21,7 @@ import java.util.TreeMap;
 public class StatusJson {
     private static final ObjectMapper JSON = new ObjectMapper();
     /** VM states that mean DrainPilot is done with the VM (its fallback applied). */
-    private static final String SETTLED = "SETTLED";
+    private static final String SETTLED = "Settled";
 
     private final StatusBoard board;
     private final String page;

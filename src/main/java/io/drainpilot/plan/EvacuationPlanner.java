@@ -2,6 +2,8 @@ package io.drainpilot.plan;
 
 import io.drainpilot.cpu.CpuCompatibility;
 import io.drainpilot.cpu.CpuLabels;
+import io.drainpilot.cpu.CpuMode;
+import io.drainpilot.work.Decision;
 import io.drainpilot.cpu.CpuRequirement;
 import io.drainpilot.kubevirt.KubeVirtNames;
 import io.drainpilot.kubevirt.VirtualMachineInstance;
@@ -57,7 +59,28 @@ public final class EvacuationPlanner {
         if (compatible.isEmpty()) {
             return new Decision.NoCompatibleTarget(rejected);
         }
+        if (!inputs.steering() && cpu.mode() == CpuMode.HOST_PASSTHROUGH) {
+            // KubeVirt adds no CPU selector for host-passthrough and cannot be told the target: any schedulable
+            // node with another CPU is a place it might pick, and the migration would fail inside libvirt
+            List<String> risky = candidates(allNodes, sourceCpu.node()).stream()
+                    .filter(EvacuationPlanner::schedulable)
+                    .filter(n -> !compatible.contains(n.getMetadata().getName()))
+                    .filter(n -> CpuCompatibility.incompatibility(cpu, sourceCpu, cpuLabels.apply(n)).isPresent())
+                    .map(n -> n.getMetadata().getName()).toList();
+            if (!risky.isEmpty()) {
+                return new Decision.NoSafeTarget("host-passthrough VM and target steering is off (KubeVirt older than"
+                        + " 1.6 or drainpilot.migration.target-steering=off): KubeVirt could place it on "
+                        + Decision.firstOf(risky, Decision.SHOWN, " other nodes")
+                        + ", whose CPU differs, and the migration would fail inside libvirt");
+            }
+        }
         return new Decision.Migrate(compatible.stream().sorted(ranking(inputs)).toList(), cpu.describe());
+    }
+
+    private static boolean schedulable(Node n) {
+        boolean cordoned = n.getSpec() != null && Boolean.TRUE.equals(n.getSpec().getUnschedulable());
+        return !cordoned && n.getMetadata().getLabels() != null
+                && "true".equals(n.getMetadata().getLabels().get(KubeVirtNames.LABEL_SCHEDULABLE));
     }
 
     private static Optional<String> notMigratable(VirtualMachineInstance vmi, PlanInputs inputs) {

@@ -12,9 +12,16 @@ import java.util.stream.Collectors;
  * @param upgradedNodes              nodes that finished the running Harvester upgrade, preferred so a VM moves
  *                                   once per upgrade; empty when no upgrade runs
  * @param respectEvictionStrategyNone true: a VMI with {@code evictionStrategy: None} is not migrated
+ * @param steering                   the migration can name its target (KubeVirt 1.6+); without it a host-passthrough
+ *                                   VM is only safe when no node KubeVirt might choose has a different CPU
  */
 public record PlanInputs(Set<String> drainingNodes, Map<String, Long> freeMemoryBytes, Set<String> upgradedNodes,
-                         boolean respectEvictionStrategyNone) {
+                         boolean respectEvictionStrategyNone, boolean steering) {
+
+    public PlanInputs(Set<String> drainingNodes, Map<String, Long> freeMemoryBytes, Set<String> upgradedNodes,
+            boolean respectEvictionStrategyNone) {
+        this(drainingNodes, freeMemoryBytes, upgradedNodes, respectEvictionStrategyNone, true);
+    }
 
     public PlanInputs {
         drainingNodes = drainingNodes == null ? Set.of() : Set.copyOf(drainingNodes);

@@ -1,18 +1,18 @@
 package io.drainpilot.preflight;
 
-import io.drainpilot.CommandLine;
-import io.drainpilot.names.Names;
+import java.nio.file.Path;
+import io.drainpilot.alert.ProblemReporter;
 import io.drainpilot.config.Settings;
 import io.drainpilot.cpu.CpuCompatibility;
 import io.drainpilot.cpu.CpuLabels;
-import io.drainpilot.drain.ScanContext;
+import io.drainpilot.drain.NodeEvacuation;
 import io.drainpilot.kubevirt.ClusterApi;
 import io.drainpilot.kubevirt.KubeVirtNames;
-import io.drainpilot.kubevirt.VirtualMachineInstance;
-import io.drainpilot.plan.Decision;
-import io.drainpilot.plan.EvacuationPlanner;
-import io.drainpilot.plan.PlanInputs;
-import io.drainpilot.plan.VmiOrder;
+import io.drainpilot.observe.StatusBoard;
+import io.drainpilot.view.ClusterView;
+import io.drainpilot.work.NodePlan;
+import io.drainpilot.work.VmState;
+import io.drainpilot.work.VmWork;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
@@ -21,68 +21,77 @@ import java.io.FileInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
-import java.util.ArrayList;
-import java.util.HashSet;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import java.util.Properties;
 import java.util.Set;
 
 /**
- * {@code --preflight [NODE]}: for each node, what would happen to each of its VMs if it drained now. Read-only.
+ * {@code --preflight [NODE]}: for each node, what would happen to each of its VMs if it drained now, decided by the
+ * same triage, rules, order and safety checks as a drain. Read-only.
  */
 public final class Preflight {
     public static final int ALL_CAN_MOVE = 0;
     public static final int SOME_CANNOT_MOVE = 3;
+    private static final Duration SYNC_TIMEOUT = Duration.ofSeconds(60);
 
     private Preflight() {
     }
 
-    public static int run(CommandLine cli) throws IOException {
-        Settings settings = Settings.load(propertiesOf(cli));
+    public static int run(Path config, Optional<String> node) throws Exception {
+        Settings settings = Settings.load(propertiesOf(config));
         try (KubernetesClient client = new KubernetesClientBuilder().build()) {
-            return report(new ClusterApi(client, true), settings, cli.node(), System.out);
+            return report(client, settings, node, System.out);
         }
     }
 
     /** Prints the report; returns {@link #ALL_CAN_MOVE} or {@link #SOME_CANNOT_MOVE}. */
-    public static int report(ClusterApi api, Settings settings, Optional<String> onlyNode, PrintStream out) {
-        List<Node> nodes = api.nodes();
-        if (onlyNode.isPresent() && nodes.stream().noneMatch(n -> n.getMetadata().getName().equals(onlyNode.get()))) {
-            throw new IllegalArgumentException("node " + onlyNode.get() + " not found");
-        }
-        EvacuationPlanner planner = new EvacuationPlanner();
-        int stuck = 0;
-        for (Node node : nodes) {
-            String name = node.getMetadata().getName();
-            if (onlyNode.isPresent() && !onlyNode.get().equals(name)) {
-                continue;
+    public static int report(KubernetesClient client, Settings settings, Optional<String> onlyNode, PrintStream out)
+            throws InterruptedException {
+        ClusterApi api = new ClusterApi(client, true);
+        try (ClusterView view = new ClusterView(api, settings, SYNC_TIMEOUT)) {
+            view.start();
+            if (!view.awaitSynced(SYNC_TIMEOUT)) {
+                throw new IllegalStateException("the cluster could not be read within " + SYNC_TIMEOUT.toSeconds()
+                        + " s: " + view.notSynced());
             }
-            Set<String> draining = new HashSet<>(Set.of(name));
-            ScanContext ctx = new ScanContext(api, nodes, draining);
-            PlanInputs inputs = new PlanInputs(draining, ctx.freeMemory(), ctx.upgradedNodes(),
-                    settings.respectEvictionStrategyNone);
-            List<VirtualMachineInstance> vmis = new ArrayList<>(api.vmisOnNode(name, settings.vmSelector));
-            vmis.removeIf(v -> !"Running".equals(v.phase()) || "true".equals(v.label(Names.SKIP)));
-            vmis.sort(VmiOrder.parse(settings.vmOrder).comparator());
-            out.println("If " + name + " drained now (" + vmis.size() + " VM" + (vmis.size() == 1 ? "" : "s") + "):");
-            for (VirtualMachineInstance vmi : vmis) {
-                Decision d = planner.plan(vmi, node, nodes, inputs);
-                boolean moves = d instanceof Decision.Migrate;
-                if (!moves) {
-                    stuck++;
+            List<Node> nodes = view.nodes().stream().sorted(Comparator.comparing(n -> n.getMetadata().getName())).toList();
+            if (onlyNode.isPresent() && nodes.stream().noneMatch(n -> n.getMetadata().getName().equals(onlyNode.get()))) {
+                throw new IllegalArgumentException("node " + onlyNode.get() + " not found");
+            }
+            NodeEvacuation planner = new NodeEvacuation(view, api, settings, new ProblemReporter(api, false),
+                    new StatusBoard(), Clock.systemUTC(), Set::of);
+            int stuck = 0;
+            for (Node node : nodes) {
+                String name = node.getMetadata().getName();
+                if (onlyNode.isPresent() && !onlyNode.get().equals(name)) {
+                    continue;
                 }
-                out.println("  " + (moves ? "ok   " : "STUCK") + " " + vmi.getMetadata().getNamespace() + "/"
-                        + vmi.getMetadata().getName() + ": " + d.describe());
+                NodePlan plan = planner.preview(node);
+                List<VmWork> vms = plan.vms().stream().filter(v -> v.state() != VmState.SKIPPED).toList();
+                out.println("If " + name + " drained now (" + vms.size() + " VM" + (vms.size() == 1 ? "" : "s") + "):");
+                for (VmWork v : vms) {
+                    boolean moves = v.state() != VmState.PLANNED;
+                    if (!moves) {
+                        stuck++;
+                    }
+                    out.println("  " + (moves ? "ok   " : "STUCK") + " " + v.key() + ": "
+                            + (v.decision() != null ? v.decision().describe() : v.state().wire().toLowerCase()
+                            + (v.note() == null ? "" : ": " + v.note())));
+                }
+                view.keepWatching(Set.of());
             }
+            List<CpuLabels> schedulable = nodes.stream().filter(Preflight::schedulable).map(CpuLabels::of).toList();
+            Optional<String> common = CpuCompatibility.commonNamedModel(schedulable);
+            out.println(common.map(m -> "Common CPU model of all " + schedulable.size() + " schedulable nodes: " + m
+                    + " (set spec.domain.cpu.model: " + m + " on VMs that have nowhere to go)")
+                    .orElse("No named CPU model is supported by every schedulable node."));
+            out.println(stuck == 0 ? "Every VM could move." : stuck + " VM(s) could not move.");
+            return stuck == 0 ? ALL_CAN_MOVE : SOME_CANNOT_MOVE;
         }
-        List<CpuLabels> schedulable = nodes.stream().filter(Preflight::schedulable).map(CpuLabels::of).toList();
-        Optional<String> common = CpuCompatibility.commonNamedModel(schedulable);
-        out.println(common.map(m -> "Common CPU model of all " + schedulable.size() + " schedulable nodes: " + m
-                + " (set spec.domain.cpu.model: " + m + " on VMs that have nowhere to go)")
-                .orElse("No named CPU model is supported by every schedulable node."));
-        out.println(stuck == 0 ? "Every VM could move." : stuck + " VM(s) could not move.");
-        return stuck == 0 ? ALL_CAN_MOVE : SOME_CANNOT_MOVE;
     }
 
     private static boolean schedulable(Node n) {
@@ -92,9 +101,9 @@ public final class Preflight {
     }
 
     /** The properties file with environment overrides, as Camel would resolve them. */
-    private static java.util.function.Function<String, String> propertiesOf(CommandLine cli) throws IOException {
+    private static java.util.function.Function<String, String> propertiesOf(Path config) throws IOException {
         Properties p = new Properties();
-        try (InputStream in = new FileInputStream(cli.config().toFile())) {
+        try (InputStream in = new FileInputStream(config.toFile())) {
             p.load(in);
         }
         return key -> {

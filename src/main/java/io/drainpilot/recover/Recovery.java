@@ -1,18 +1,28 @@
 package io.drainpilot.recover;
 
-import io.drainpilot.names.Bookkeeping;
-import io.drainpilot.names.Names;
-import io.drainpilot.alert.Alert;
+import io.drainpilot.config.Durations;
 import io.drainpilot.config.Settings;
-import io.drainpilot.drain.EvacuationSummary;
-import io.drainpilot.drain.NodeStatus;
-import io.drainpilot.drain.VmWork;
 import io.drainpilot.kubevirt.ClusterApi;
 import io.drainpilot.kubevirt.VirtualMachine;
 import io.drainpilot.kubevirt.VirtualMachineInstance;
-import io.drainpilot.migrate.MigrationTracker;
+import io.drainpilot.kubevirt.WriteFence;
+import io.drainpilot.names.Bookkeeping;
+import io.drainpilot.names.Names;
 import io.drainpilot.observe.DrainMetrics;
-import io.drainpilot.migrate.TrackedMigration;
+import io.drainpilot.plan.RecoveryPolicy;
+import io.drainpilot.view.ClusterView;
+import io.drainpilot.work.Alert;
+import io.drainpilot.work.DrainMarks;
+import io.drainpilot.work.DrainRequest;
+import io.drainpilot.work.EndedMigration;
+import io.drainpilot.work.NodePlan;
+import io.drainpilot.work.NodeStatus;
+import io.drainpilot.work.Outcome;
+import io.drainpilot.work.RecoveryAction;
+import io.drainpilot.work.RecoveryCase;
+import io.drainpilot.work.RecoveryDecision;
+import io.drainpilot.work.VmWork;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import org.apache.camel.Exchange;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -26,24 +36,25 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * The recovery stage, behind the dead-letter channel: a failed migration is retried (bounded, with backoff, on a
- * different target); a VM that cannot move, or ran out of attempts, gets its fallback policy. Every outcome is
- * an {@link Alert}. All decisions are written to the cluster, so a new process picks up where this one stopped.
+ * The recovery stage. {@link #decide} works out what to do ({@link RecoveryPolicy}: retry on another target, else the
+ * VM's fallback, or nothing when the VM no longer needs it); the route then calls the action of that branch, and
+ * {@link #alert} tells it. Every decision is written to the cluster before the failed migration is deleted, so a
+ * repeat (a redelivery, a new leader) decides the same and counts nothing twice.
  */
 public class Recovery {
     private static final Logger LOG = LoggerFactory.getLogger(Recovery.class);
 
+    private final ClusterView view;
     private final ClusterApi api;
     private final Settings settings;
     private final Clock clock;
-
     private final NodeStatus status;
-
     private final DrainMetrics metrics;
-    /** The same API outage fails every scan: alert once per error and quarter of an hour, not every 5 seconds. */
+    /** The same API outage fails every evaluation: alert once per error and quarter of an hour, not every 5 seconds. */
     private final RepeatFilter stageErrors = new RepeatFilter(java.time.Duration.ofMinutes(15));
 
-    public Recovery(ClusterApi api, Settings settings, Clock clock, DrainMetrics metrics) {
+    public Recovery(ClusterView view, ClusterApi api, Settings settings, Clock clock, DrainMetrics metrics) {
+        this.view = view;
         this.api = api;
         this.metrics = metrics;
         this.status = new NodeStatus(api);
@@ -51,160 +62,191 @@ public class Recovery {
         this.clock = clock;
     }
 
-    /** Entry point of the recovery route: works out the case from the exchange and returns the alert to send. */
-    public Alert handle(Exchange exchange) {
-        Throwable cause = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
-        Object body = exchange.getMessage().getBody();
-        RecoveryCase c = caseOf(cause, body);
-        if (c == null) {
-            String what = cause == null ? "unknown failure" : brief(cause);
-            if (!stageErrors.firstTimeRecently(what, clock.instant())) {
-                LOG.debug("stage failed again: {}", what);
-                return null; // said already; the next scan tries again
-            }
-            LOG.warn("A stage failed outside any migration ({}); the next scan tries again", what);
-            return Alert.of(Alert.WARNING, nodeOf(body), null, null, "StageError", what, 0, "retry-next-scan");
-        }
-        return recover(c);
+    /** What to do with the case; the route branches on the decision's action. */
+    public RecoveryDecision decide(RecoveryCase c) {
+        Optional<VirtualMachineInstance> vmi = api.vmi(c.namespace(), c.vmi()); // fresh: this decides a VM's fate
+        boolean onNode = vmi.flatMap(VirtualMachineInstance::nodeName).map(c.node()::equals).orElse(false);
+        boolean other = view.migrationsOfVmi(c.namespace(), c.vmi()).stream()
+                .anyMatch(m -> !m.phase().isFinal() && !m.getMetadata().getName().equals(c.migration()));
+        DrainMarks marks = vmi.map(v -> DrainMarks.of(v, drainKey(c.node()))).orElse(DrainMarks.NONE);
+        int attempts = Math.max(marks.attempts(), c.attempts());
+        String fallback = vmi.map(this::fallbackOf).orElse(settings.defaultFallback);
+        boolean vmExists = !"shutdown-restart".equals(fallback) || api.vm(c.namespace(), c.vmi()).isPresent();
+        RecoveryPolicy.Result r = RecoveryPolicy.decide(new RecoveryPolicy.Facts(c.reason(), attempts,
+                settings.maxAttempts, fallback, onNode, other, vmExists));
+        String why = r.why() == null ? c.detail() : c.detail() + "; " + r.why();
+        return new RecoveryDecision(c, r.action(), attempts, why);
     }
 
-    public Alert recover(RecoveryCase c) {
-        Alert alert = decide(c);
-        metrics.recoveryOutcome(c.reason().name(), alert.action());
-        if (c.migration() != null) {
-            MigrationTracker.markRecorded(api, c.namespace(), c.migration(), c.reason().name());
-        }
-        return alert;
-    }
-
-    private Alert decide(RecoveryCase c) {
-        Optional<VirtualMachineInstance> vmi = api.vmi(c.namespace(), c.vmi());
-        if (vmi.isEmpty()) {
-            Optional<VirtualMachine> vm = api.vm(c.namespace(), c.vmi());
-            boolean stoppedByUs = vm.map(v -> v.getMetadata().getAnnotations()).map(a -> a.get(Bookkeeping.STOPPED_FOR_NODE))
-                    .map(c.node()::equals).orElse(false);
-            if (stoppedByUs) {
-                // a retry of a shutdown-restart whose alert was lost: say it now
-                return Alert.of(Alert.WARNING, c.node(), c.namespace(), c.vmi(), c.reason().name(), c.detail(), 0,
-                        "shutdown-restart");
-            }
-            return Alert.of(Alert.INFO, c.node(), c.namespace(), c.vmi(), c.reason().name(), "the VMI no longer exists", 0, "none");
-        }
-        int attempts = parse(vmi.get().annotation(Names.ATTEMPTS));
-        if (c.reason().retryable() && attempts < settings.maxAttempts) {
-            return retryLater(c, vmi.get(), attempts);
-        }
-        String policy = fallbackOf(vmi.get(), c);
-        String why = c.reason().retryable() ? c.detail() + "; gave up after " + attempts + " attempt(s)" : c.detail();
-        return switch (policy) {
-            case "shutdown-restart" -> shutdown(c, vmi.get(), attempts, why);
-            case "release" -> {
-                Alert a = settle(c, "release", Alert.WARNING, attempts, why);
-                bumpFellBack(c.node());
-                yield a;
-            }
-            default -> block(c, attempts, why);
-        };
-    }
-
-    private Alert retryLater(RecoveryCase c, VirtualMachineInstance vmi, int attempts) {
-        Set<String> failed = new LinkedHashSet<>();
-        String before = vmi.annotation(Bookkeeping.FAILED_TARGETS);
-        if (before != null && !before.isBlank()) {
-            failed.addAll(java.util.List.of(before.split(",")));
-        }
+    /** Retry after the backoff, preferring nodes that have not failed this VM yet. */
+    public RecoveryDecision retryLater(RecoveryDecision d) {
+        RecoveryCase c = d.recoveryCase();
+        VirtualMachineInstance vmi = api.vmi(c.namespace(), c.vmi()).orElse(null);
+        Set<String> failed = new LinkedHashSet<>(vmi == null ? Set.of() : DrainMarks.of(vmi, drainKey(c.node())).failedTargets());
         if (c.failedTarget() != null) {
             failed.add(c.failedTarget());
         }
         Map<String, String> ann = new HashMap<>();
+        ann.put(Bookkeeping.DRAIN, drainKey(c.node()));
+        ann.put(Names.ATTEMPTS, String.valueOf(d.attempts()));
         ann.put(Bookkeeping.RETRY_AFTER, clock.instant().plus(settings.retryBackoff).truncatedTo(ChronoUnit.SECONDS).toString());
         ann.put(Bookkeeping.FAILED_TARGETS, failed.isEmpty() ? null : String.join(",", failed));
-        api.annotateVmi(c.namespace(), c.vmi(), ann);
-        return Alert.of(Alert.WARNING, c.node(), c.namespace(), c.vmi(), c.reason().name(), c.detail() + "; next attempt in "
-                + io.drainpilot.config.Durations.format(settings.retryBackoff)
-                + (failed.isEmpty() ? "" : ", preferring nodes other than " + String.join(", ", failed)), attempts, "retry");
-    }
-
-    private Alert block(RecoveryCase c, int attempts, String why) {
-        Alert alert = settle(c, "block", Alert.CRITICAL, attempts, why);
-        status.update(c.node(), Names.BLOCKED, s -> s);
-        return alert;
-    }
-
-    private Alert settle(RecoveryCase c, String policy, String severity, int attempts, String why) {
-        api.annotateVmi(c.namespace(), c.vmi(), Map.of(Bookkeeping.SETTLED, policy));
-        return Alert.of(severity, c.node(), c.namespace(), c.vmi(), c.reason().name(), why, attempts, policy);
+        annotateVmi(c, ann);
+        finish(c);
+        String next = "next attempt in " + Durations.format(settings.retryBackoff)
+                + (failed.isEmpty() ? "" : ", preferring nodes other than " + String.join(", ", failed));
+        return new RecoveryDecision(c, d.action(), d.attempts(), d.why() + "; " + next);
     }
 
     /** The legacy behaviour, now a fallback: stop the VM, remember why, start it once the node is released. */
-    private Alert shutdown(RecoveryCase c, VirtualMachineInstance vmi, int attempts, String why) {
+    public RecoveryDecision shutdown(RecoveryDecision d) {
+        RecoveryCase c = d.recoveryCase();
         Optional<VirtualMachine> vm = api.vm(c.namespace(), c.vmi());
         if (vm.isEmpty()) {
             LOG.warn("{}: fallback shutdown-restart impossible: no VirtualMachine owns this VMI; blocking instead", c.vmRef());
-            return block(c, attempts, why + "; no VirtualMachine to stop and restart");
+            return block(new RecoveryDecision(c, RecoveryAction.BLOCK, d.attempts(), d.why() + "; no VirtualMachine to stop and restart"));
         }
+        Map<String, String> ann = vm.get().getMetadata().getAnnotations() == null ? Map.of() : vm.get().getMetadata().getAnnotations();
         String strategy = vm.get().runStrategy() == null ? VirtualMachine.ALWAYS : vm.get().runStrategy();
-        if (VirtualMachine.HALTED.equals(strategy)) {
-            return settle(c, "shutdown-restart", Alert.WARNING, attempts, why + "; the VM was already stopped");
+        String why = d.why();
+        if (c.node().equals(ann.get(Bookkeeping.STOPPED_FOR_NODE))) {
+            why += "; already stopped for this drain"; // a repeat: the stop went through before
+        } else if (VirtualMachine.HALTED.equals(strategy)) {
+            why += "; the VM was already stopped";
+        } else {
+            Map<String, String> mark = new HashMap<>();
+            mark.put(Bookkeeping.STOPPED_FOR_NODE, c.node());
+            mark.put(Bookkeeping.STOPPED_RUN_STRATEGY, strategy);
+            // one write: the VM is never stopped without the record that makes DrainPilot start it again
+            api.updateVm(c.namespace(), c.vmi(), VirtualMachine.HALTED, Map.of(Bookkeeping.STOPPED, "true"), mark);
         }
-        Map<String, String> ann = new HashMap<>();
-        ann.put(Bookkeeping.STOPPED_FOR_NODE, c.node());
-        ann.put(Bookkeeping.STOPPED_RUN_STRATEGY, strategy);
-        // record first: a crash between the two writes must never leave a VM stopped that nobody will restart
-        api.updateVm(c.namespace(), c.vmi(), null, Map.of(Bookkeeping.STOPPED, "true"), ann);
-        api.updateVm(c.namespace(), c.vmi(), VirtualMachine.HALTED, Map.of(), Map.of());
         try {
-            api.annotateVmi(c.namespace(), c.vmi(), Map.of(Bookkeeping.SETTLED, "shutdown-restart"));
-            bumpFellBack(c.node());
-        } catch (RuntimeException e) {
-            // the VM is stopped: that must be told even if the bookkeeping after it failed (the VM carries the record)
-            LOG.warn("{}: stopped, but recording it on the VMI or node failed: {}", c.vmRef(), brief(e));
+            settle(c, "shutdown-restart");
+            status.record(c.node(), c.vmRef(), Outcome.SHUTDOWN_RESTART);
+            finish(c);
+        } catch (KubernetesClientException e) {
+            // the VM is stopped: that is told whatever happens to the bookkeeping after it (the VM carries the
+            // record, and the node's next evaluation counts it from there)
+            LOG.warn("{}: stopped, but recording it failed: {}", c.vmRef(), brief(e));
         }
-        return Alert.of(Alert.WARNING, c.node(), c.namespace(), c.vmi(), c.reason().name(), why, attempts,
-                "shutdown-restart");
+        return new RecoveryDecision(c, d.action(), d.attempts(), why);
     }
 
-    private void bumpFellBack(String node) {
-        status.update(node, null, EvacuationSummary::plusFellBack);
+    /** Hold the drain: the node says Blocked (never over Cancelled) and a person decides. */
+    public RecoveryDecision block(RecoveryDecision d) {
+        RecoveryCase c = d.recoveryCase();
+        settle(c, "block");
+        status.record(c.node(), c.vmRef(), Outcome.BLOCK);
+        status.update(c.node(), Names.BLOCKED, s -> s);
+        finish(c);
+        return d;
     }
 
-    private String fallbackOf(VirtualMachineInstance vmi, RecoveryCase c) {
-        String value = vmi.label(Names.FALLBACK);
-        if (value == null) {
-            value = api.vm(c.namespace(), c.vmi()).map(vm -> vm.getMetadata().getLabels())
-                    .map(l -> l.get(Names.FALLBACK)).orElse(null);
-        }
-        return value != null && Settings.FALLBACKS.contains(value) ? value : settings.defaultFallback;
+    /** Let the drain go on anyway: KubeVirt's own eviction handling takes the VM. */
+    public RecoveryDecision release(RecoveryDecision d) {
+        RecoveryCase c = d.recoveryCase();
+        settle(c, "release");
+        status.record(c.node(), c.vmRef(), Outcome.RELEASE);
+        finish(c);
+        return d;
     }
 
-    static RecoveryCase caseOf(Throwable cause, Object body) {
+    /** Nothing to do for the VM any more; the failed migration is still cleared away. */
+    public RecoveryDecision nothing(RecoveryDecision d) {
+        finish(d.recoveryCase());
+        return d;
+    }
+
+    /** Every decision, told: the alert for the alerts route. */
+    public Alert alert(RecoveryDecision d) {
+        RecoveryCase c = d.recoveryCase();
+        metrics.recoveryOutcome(c.reason().name(), d.action().wire());
+        String severity = switch (d.action()) {
+            case BLOCK -> Alert.CRITICAL;
+            case NONE -> Alert.INFO;
+            default -> Alert.WARNING;
+        };
+        return Alert.of(severity, c.node(), c.namespace(), c.vmi(), c.reason().name(), d.why(), d.attempts(),
+                d.action().wire());
+    }
+
+    /**
+     * The dead-letter channel's end: a stage failed for an unexpected reason (an API outage, a bug). Said once per
+     * error and quarter of an hour; the next evaluation tries again. A replica that lost leadership says nothing.
+     */
+    public Alert stageError(Exchange exchange) {
+        Throwable cause = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
         for (Throwable t = cause; t != null; t = t.getCause()) {
-            if (t instanceof MigrationProblem p) {
-                return p.recoveryCase();
+            if (t instanceof WriteFence.NotLeaderException) {
+                LOG.info("{}", t.getMessage());
+                return null;
             }
         }
-        if (body instanceof RecoveryCase rc) {
-            return rc;
+        String what = cause == null ? "unknown failure" : brief(cause);
+        if (!stageErrors.firstTimeRecently(what, clock.instant())) {
+            LOG.debug("stage failed again: {}", what);
+            return null;
         }
-        if (body instanceof VmWork w && w.decision() != null
-                && !(w.decision() instanceof io.drainpilot.plan.Decision.Migrate)) {
-            return w.recoveryCase();
+        LOG.warn("A stage failed ({}); the next evaluation tries again", what);
+        return Alert.of(Alert.WARNING, nodeOf(exchange.getMessage().getBody()), null, null, "StageError", what, 0,
+                "retry-next-scan");
+    }
+
+    private void settle(RecoveryCase c, String policy) {
+        annotateVmi(c, Map.of(Bookkeeping.SETTLED, policy, Bookkeeping.DRAIN, drainKey(c.node())));
+    }
+
+    /** A VMI that is gone needs no mark. */
+    private void annotateVmi(RecoveryCase c, Map<String, String> ann) {
+        try {
+            api.annotateVmi(c.namespace(), c.vmi(), ann);
+        } catch (KubernetesClientException e) {
+            if (e.getCode() != 404) {
+                throw e;
+            }
         }
-        if (body instanceof TrackedMigration t && cause instanceof MigrationProblem) {
-            return t.recoveryCase();
+    }
+
+    /** The failed migration is deleted last: until then a repeat finds it and decides again. */
+    private void finish(RecoveryCase c) {
+        if (c.migration() != null) {
+            api.deleteMigration(c.namespace(), c.migration());
         }
-        return null;
+    }
+
+    private String drainKey(String node) {
+        String id = view.node(node).map(n -> n.getMetadata().getAnnotations()).map(a -> a.get(Bookkeeping.DRAIN_ID))
+                .orElse("none");
+        return DrainMarks.drainKey(node, id);
+    }
+
+    private String fallbackOf(VirtualMachineInstance vmi) {
+        String value = vmi.label(Names.FALLBACK);
+        if (value == null) {
+            value = view.labelledVm(vmi.getMetadata().getNamespace(), vmi.getMetadata().getName())
+                    .map(vm -> vm.getMetadata().getLabels()).map(l -> l.get(Names.FALLBACK)).orElse(null);
+        }
+        return value != null && Settings.FALLBACKS.contains(value) ? value : settings.defaultFallback;
     }
 
     private static String nodeOf(Object body) {
         if (body instanceof VmWork w) {
             return w.node();
         }
-        if (body instanceof TrackedMigration t) {
+        if (body instanceof EndedMigration t) {
             return t.sourceNode();
         }
-        if (body instanceof io.drainpilot.drain.DrainRequest r) {
+        if (body instanceof DrainRequest r) {
             return r.nodeName();
+        }
+        if (body instanceof NodePlan p) {
+            return p.node();
+        }
+        if (body instanceof RecoveryDecision d) {
+            return d.recoveryCase().node();
+        }
+        if (body instanceof RecoveryCase c) {
+            return c.node();
         }
         return null;
     }
@@ -223,13 +265,5 @@ public class Recovery {
             msg = msg.substring(0, 400) + "...";
         }
         return t.getClass().getSimpleName() + (msg.isEmpty() ? "" : ": " + msg);
-    }
-
-    private static int parse(String v) {
-        try {
-            return v == null ? 0 : Integer.parseInt(v.trim());
-        } catch (NumberFormatException e) {
-            return 0;
-        }
     }
 }

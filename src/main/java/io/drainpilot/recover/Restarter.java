@@ -2,8 +2,9 @@ package io.drainpilot.recover;
 
 import io.drainpilot.names.Bookkeeping;
 import io.drainpilot.names.Names;
-import io.drainpilot.alert.Alert;
+import io.drainpilot.work.Alert;
 import io.drainpilot.kubevirt.ClusterApi;
+import io.drainpilot.view.ClusterView;
 import io.drainpilot.kubevirt.VirtualMachine;
 import io.fabric8.kubernetes.api.model.Node;
 import org.slf4j.Logger;
@@ -22,19 +23,24 @@ import java.util.Optional;
 public class Restarter {
     private static final Logger LOG = LoggerFactory.getLogger(Restarter.class);
 
+    private final ClusterView view;
     private final ClusterApi api;
 
-    public Restarter(ClusterApi api) {
+    public Restarter(ClusterView view, ClusterApi api) {
+        this.view = view;
         this.api = api;
     }
 
     /** The alerts for every VM restarted (or deliberately not restarted) in this pass. */
     public List<Alert> restartReleased() {
         List<Alert> alerts = new ArrayList<>();
-        for (VirtualMachine vm : api.vmsLabelled(Bookkeeping.STOPPED, "true")) {
+        for (VirtualMachine vm : view.vmsLabelled(Bookkeeping.STOPPED)) {
+            if (!"true".equals(vm.getMetadata().getLabels().get(Bookkeeping.STOPPED))) {
+                continue;
+            }
             Map<String, String> ann = vm.getMetadata().getAnnotations() == null ? Map.of() : vm.getMetadata().getAnnotations();
             String node = ann.get(Bookkeeping.STOPPED_FOR_NODE);
-            Optional<Node> n = node == null ? Optional.empty() : api.node(node);
+            Optional<Node> n = node == null ? Optional.empty() : view.node(node);
             String state = n.map(x -> x.getMetadata().getAnnotations()).map(a -> a.get(Names.EVACUATION)).orElse(null);
             boolean released = n.isEmpty() || state == null || Names.COMPLETED.equals(state) || Names.CANCELLED.equals(state);
             if (!released) {

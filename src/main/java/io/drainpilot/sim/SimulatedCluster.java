@@ -72,6 +72,11 @@ public final class SimulatedCluster implements AutoCloseable {
         return client("drainpilot");
     }
 
+    /** A client whose requests the record and interceptors can tell apart by {@code userAgent}. */
+    public KubernetesClient newClient(String userAgent) {
+        return client(userAgent);
+    }
+
     public String masterUrl() {
         return "http://" + server.getHostName() + ":" + server.getPort() + "/";
     }

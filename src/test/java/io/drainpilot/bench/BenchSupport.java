@@ -1,6 +1,6 @@
 package io.drainpilot.bench;
 
-import io.drainpilot.DrainPilotRuntime;
+import io.drainpilot.app.DrainPilotRuntime;
 import io.drainpilot.names.Names;
 import io.drainpilot.sim.SimulatedCluster;
 import io.fabric8.kubernetes.api.model.Node;

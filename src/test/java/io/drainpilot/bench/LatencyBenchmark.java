@@ -1,6 +1,5 @@
 package io.drainpilot.bench;
 
-import io.drainpilot.DrainPilotRuntime;
 import io.drainpilot.names.Names;
 import io.drainpilot.kubevirt.MigrationPhase;
 import io.drainpilot.sim.CpuProfile;
@@ -20,8 +19,9 @@ import java.util.Set;
 import java.util.stream.Collectors;
 
 /**
- * Reaction times at the DEFAULT poll periods of config/application.properties (scan 5 s, await 2 s), 20 runs in one
- * process and one cluster: each run drains its own node (2 VMs of 1 GiB) and measures
+ * Reaction times at the DEFAULT settings of config/application.properties, side by side with {@link BareController}
+ * (the least an event-driven fabric8 controller does) in the same run: 20 runs each, one cluster per contestant;
+ * each run drains its own node (2 VMs of 1 GiB) and measures
  * <ul>
  * <li>detection: drain annotation written -> first VMIM created (SimRecord's creation time, API-server side);</li>
  * <li>release: the last of the node's migrations reaches Succeeded (simulator's transition time) -> the node's
@@ -30,8 +30,40 @@ import java.util.stream.Collectors;
  * Run: {@code mvn -B -q test-compile exec:java -Dexec.classpathScope=test -Dexec.mainClass=io.drainpilot.bench.LatencyBenchmark}
  */
 public final class LatencyBenchmark {
+    record Times(List<Double> detection, List<Double> release) {
+    }
+
     public static void main(String[] args) {
         int runs = args.length > 0 ? Integer.parseInt(args[0]) : 20;
+        long t0 = System.nanoTime();
+        Times drainPilot = measure(runs, "DrainPilot", cluster -> BenchSupport.drainPilot(cluster, Map.of())::close);
+        Times bare = measure(runs, "bare", cluster -> {
+            KubernetesClient client = BenchSupport.client(cluster, "bare");
+            BareController c = new BareController(client, 2, 5);
+            return () -> {
+                c.close();
+                client.close();
+            };
+        });
+        System.out.println();
+        System.out.println("LatencyBenchmark: " + runs + " runs each, DrainPilot at its default settings"
+                + " (drainpilot.poll.period=5s, drainpilot.await.period=2s: the safety net; events drive it),"
+                + " SimSettings.forTests(); " + BenchSupport.machine());
+        System.out.println("| measure                                | who        |  p50 (s) |  p95 (s) |  min (s) |  max (s) |");
+        System.out.println("|----------------------------------------|------------|---------:|---------:|---------:|---------:|");
+        row("drain signal -> first VMIM created", "DrainPilot", drainPilot.detection());
+        row("drain signal -> first VMIM created", "bare", bare.detection());
+        row("last Succeeded -> evacuation=Completed", "DrainPilot", drainPilot.release());
+        row("last Succeeded -> evacuation=Completed", "bare", bare.release());
+        System.out.printf("total wall time %.1f s%n", (System.nanoTime() - t0) / 1e9);
+        System.exit(0);
+    }
+
+    interface Contestant {
+        AutoCloseable start(SimulatedCluster cluster);
+    }
+
+    static Times measure(int runs, String who, Contestant contestant) {
         Scenario.Builder b = Scenario.builder().kubeVirt("kubevirt", "v1.6.0");
         for (int i = 1; i <= 3; i++) {
             b.node(Scenario.node("spare-" + i, CpuProfile.SKYLAKE).memory("512Gi"));
@@ -43,15 +75,14 @@ public final class LatencyBenchmark {
         }
         List<Double> detection = new ArrayList<>();
         List<Double> release = new ArrayList<>();
-        long t0 = System.nanoTime();
         try (SimulatedCluster cluster = SimulatedCluster.start(b.build(), SimSettings.forTests());
              KubernetesClient kube = BenchSupport.client(cluster, BenchSupport.OBSERVER)) {
-            // no overrides: the periods of config/application.properties
-            DrainPilotRuntime rt = BenchSupport.drainPilot(cluster, Map.of());
+            AutoCloseable running = contestant.start(cluster);
             Random random = new Random(42);
             try {
+                BenchSupport.sleep(2000); // started, caches filled, idle
                 for (int r = 1; r <= runs; r++) {
-                    BenchSupport.sleep(random.nextInt(1000)); // land at a different phase of the timers
+                    BenchSupport.sleep(random.nextInt(1000)); // land at a different phase of any timer
                     String node = "d-" + r;
                     Set<String> vms = Set.of("vm-" + r + "-a", "vm-" + r + "-b");
                     Instant signal = Instant.now();
@@ -72,25 +103,21 @@ public final class LatencyBenchmark {
                     double rel = Duration.between(lastSucceeded, released).toNanos() / 1e9;
                     detection.add(d);
                     release.add(rel);
-                    System.out.printf("run %2d  %-5s detection %6.3f s  release %6.3f s%n", r, node, d, rel);
+                    System.out.printf("%-10s run %2d  %-5s detection %6.3f s  release %6.3f s%n", who, r, node, d, rel);
                 }
             } finally {
-                rt.close();
+                try {
+                    running.close();
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
             }
         }
-        System.out.println();
-        System.out.println("LatencyBenchmark: " + runs + " runs, default periods (drainpilot.poll.period=5s, "
-                + "drainpilot.await.period=2s), SimSettings.forTests(); " + BenchSupport.machine());
-        System.out.println("| measure                                      |  p50 (s) |  p95 (s) |  min (s) |  max (s) |");
-        System.out.println("|----------------------------------------------|---------:|---------:|---------:|---------:|");
-        row("drain signal -> first VMIM created", detection);
-        row("last Succeeded -> evacuation=Completed", release);
-        System.out.printf("total wall time %.1f s%n", (System.nanoTime() - t0) / 1e9);
-        System.exit(0);
+        return new Times(detection, release);
     }
 
-    private static void row(String name, List<Double> v) {
-        System.out.printf("| %-44s | %8.3f | %8.3f | %8.3f | %8.3f |%n", name, BenchSupport.percentile(v, 50),
+    private static void row(String name, String who, List<Double> v) {
+        System.out.printf("| %-38s | %-10s | %8.3f | %8.3f | %8.3f | %8.3f |%n", name, who, BenchSupport.percentile(v, 50),
                 BenchSupport.percentile(v, 95), v.stream().mapToDouble(Double::doubleValue).min().orElse(Double.NaN),
                 v.stream().mapToDouble(Double::doubleValue).max().orElse(Double.NaN));
     }

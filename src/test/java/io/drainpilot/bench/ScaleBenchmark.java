@@ -1,8 +1,8 @@
 package io.drainpilot.bench;
 
-import io.drainpilot.DrainPilotRuntime;
+import io.drainpilot.app.DrainPilotRuntime;
 import io.drainpilot.names.Names;
-import io.drainpilot.drain.DrainRequest;
+import io.drainpilot.work.DrainRequest;
 import io.drainpilot.drain.DrainScanner;
 import io.drainpilot.drain.NodeEvacuation;
 import io.drainpilot.migrate.MigrationTracker;
@@ -101,15 +101,20 @@ public final class ScaleBenchmark {
                 NodeEvacuation evacuation = rt.bean("nodeEvacuation", NodeEvacuation.class);
                 MigrationTracker tracker = rt.bean("migrationTracker", MigrationTracker.class);
                 Runnable scan = () -> {
-                    for (DrainRequest r : scanner.scan()) {
-                        evacuation.evaluate(r);
+                    for (String node : scanner.scan()) {
+                        DrainRequest r = scanner.request(node);
+                        if (r != null) {
+                            evacuation.evaluate(r);
+                        }
                     }
                 };
-                // what the await route does: poll our migrations, re-evaluate only nodes whose migrations ended
+                // what the await route does: the nodes with migrations of ours, their ended migrations
                 Runnable await = () -> {
-                    tracker.poll();
-                    for (DrainRequest r : scanner.rescan(tracker.drainTouchedNodes())) {
-                        evacuation.evaluate(r);
+                    for (String node : tracker.nodesWithOurMigrations()) {
+                        DrainRequest r = scanner.request(node);
+                        if (r != null) {
+                            tracker.ended(r);
+                        }
                     }
                 };
                 for (int draining : new int[]{0, 1}) {

@@ -94,6 +94,14 @@ public final class TestVmis {
         return this;
     }
 
+    public TestVmis annotation(String key, String value) {
+        if (vmi.getMetadata().getAnnotations() == null) {
+            vmi.getMetadata().setAnnotations(new HashMap<>());
+        }
+        vmi.getMetadata().getAnnotations().put(key, value);
+        return this;
+    }
+
     public VirtualMachineInstance build() {
         return vmi;
     }

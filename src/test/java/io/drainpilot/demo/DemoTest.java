@@ -16,7 +16,7 @@ class DemoTest {
     @Test
     void theDemoDrainsNode1AndTellsWhatHappened() {
         ByteArrayOutputStream buffer = new ByteArrayOutputStream();
-        int exit = Demo.run(CommandLine.parse(new String[] {"--demo"}, Map.<String, String>of()::get),
+        int exit = Demo.run(java.nio.file.Path.of("config/application.properties"),
                 new PrintStream(buffer, true, StandardCharsets.UTF_8));
         String out = buffer.toString(StandardCharsets.UTF_8);
         assertThat(exit).as(out).isZero();

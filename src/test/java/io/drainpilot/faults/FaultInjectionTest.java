@@ -1,7 +1,7 @@
 package io.drainpilot.faults;
 
 import io.drainpilot.names.Bookkeeping;
-import io.drainpilot.DrainPilotRuntime;
+import io.drainpilot.app.DrainPilotRuntime;
 import io.drainpilot.names.Names;
 import io.drainpilot.kubevirt.VirtualMachine;
 import io.drainpilot.kubevirt.VirtualMachineInstance;
@@ -176,8 +176,39 @@ class FaultInjectionTest {
                                     vmi.getMetadata().getNamespace(), vmi.getMetadata().getName(), node).isTrue();
                 }
             }
+            assertExactCounts(h, record, draining);
             assertThat(h.escaped).as("exchanges failed and not handled").isEmpty();
             assertThat(h.camelErrors).as("errors logged by Camel (e.g. inside the dead-letter channel)").isEmpty();
+        }
+    }
+
+    /**
+     * Counts stay exact whatever the faults: each node's summary counts every VM that really migrated off it once,
+     * and each VM's attempt count is the number of migrations DrainPilot really created for it in that drain.
+     */
+    private static void assertExactCounts(FaultHarness h, SimRecord record, List<String> draining) {
+        for (String node : draining) {
+            Map<String, String> ann = h.kube.nodes().withName(node).get().getMetadata().getAnnotations();
+            String drainId = ann.get(Bookkeeping.DRAIN_ID);
+            Set<String> movedBySim = record.outcomes().stream()
+                    .filter(o -> o.result() == SimRecord.Result.SUCCEEDED && node.equals(o.source()))
+                    .map(o -> o.namespace() + "/" + o.vmiName()).collect(Collectors.toSet());
+            assertThat(h.summary(node).migrated()).as("VMs migrated off %s (the simulator saw %s)", node, movedBySim)
+                    .isEqualTo(movedBySim.size());
+            Map<String, Set<String>> createdPerVmi = record.migrationsCreated().stream()
+                    .filter(c -> drainId != null && drainId.equals(c.labels().get(Bookkeeping.MIGRATION_DRAIN))
+                            && node.equals(c.labels().get(Names.SOURCE_NODE)))
+                    .collect(Collectors.groupingBy(c -> c.namespace() + "/" + c.vmiName(),
+                            Collectors.mapping(SimRecord.CreatedMigration::name, Collectors.toSet())));
+            for (VirtualMachineInstance vmi : h.vmis()) {
+                String key = vmi.getMetadata().getNamespace() + "/" + vmi.getMetadata().getName();
+                String mark = vmi.annotation(Bookkeeping.DRAIN);
+                if (mark != null && mark.equals(node + "/" + drainId) && vmi.annotation(Names.ATTEMPTS) != null) {
+                    assertThat(Integer.parseInt(vmi.annotation(Names.ATTEMPTS)))
+                            .as("attempts of %s against the migrations created for it: %s", key, createdPerVmi.get(key))
+                            .isEqualTo(createdPerVmi.getOrDefault(key, Set.of()).size());
+                }
+            }
         }
     }
 

@@ -131,7 +131,7 @@ class DetectionScenariosTest {
                 .vm(Scenario.vm(NS, "stuck").on("node-1").hostModel().memory("1Gi").notLiveMigratable("DisksNotLiveMigratable"))
                 .build();
         try (Harness h = new Harness(s); LogCapture log = new LogCapture("io.drainpilot.drain.NodeEvacuation");
-             LogCapture startup = new LogCapture("io.drainpilot.DrainPilotConfiguration")) {
+             LogCapture startup = new LogCapture("io.drainpilot.app.DrainPilotConfiguration")) {
             h.requestDrain("node-1");
             long writesBefore = writes(h);
             h.startDrainPilot(Map.of("drainpilot.dry-run", "true"));

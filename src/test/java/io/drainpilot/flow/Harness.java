@@ -1,8 +1,8 @@
 package io.drainpilot.flow;
 
-import io.drainpilot.DrainPilotRuntime;
+import io.drainpilot.app.DrainPilotRuntime;
 import io.drainpilot.names.Names;
-import io.drainpilot.drain.EvacuationSummary;
+import io.drainpilot.work.EvacuationSummary;
 import io.drainpilot.kubevirt.VirtualMachine;
 import io.drainpilot.kubevirt.VirtualMachineInstance;
 import io.drainpilot.kubevirt.VirtualMachineInstanceMigration;
@@ -85,6 +85,20 @@ public final class Harness implements AutoCloseable {
 
     /** Sets (value) or removes (null) one annotation on a node, as a person or another controller would. */
     public static void annotateNode(KubernetesClient kube, String node, String key, String value) {
+        // DrainPilot writes the node too: on a conflict read it again, as any controller does
+        for (int attempt = 1; ; attempt++) {
+            try {
+                editAnnotation(kube, node, key, value);
+                return;
+            } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
+                if (e.getCode() != 409 || attempt >= 10) {
+                    throw e;
+                }
+            }
+        }
+    }
+
+    private static void editAnnotation(KubernetesClient kube, String node, String key, String value) {
         kube.nodes().withName(node).edit(n -> {
             if (n.getMetadata().getAnnotations() == null) {
                 n.getMetadata().setAnnotations(new HashMap<>());
@@ -169,14 +183,25 @@ public final class Harness implements AutoCloseable {
                         .as("drainpilot.io/evacuation on %s (summary %s)", node, summary(node)).isEqualTo(state));
     }
 
-    /** Waits until DrainPilot has listed the nodes {@code scans} more times: that many scans have run. */
-    public void awaitScans(int scans) {
-        long before = nodeLists();
-        await().atMost(PATIENCE).until(() -> nodeLists() >= before + scans);
+    /** Waits until the last DrainPilot started has the first lists of its watches (what readiness waits for). */
+    public void awaitReady() {
+        DrainPilotRuntime rt = processes.get(processes.size() - 1);
+        io.drainpilot.view.ClusterView view = rt.bean("clusterView", io.drainpilot.view.ClusterView.class);
+        await().atMost(PATIENCE).until(view::synced);
     }
 
-    private long nodeLists() {
-        return cluster.record().requestCounts().getOrDefault("GET nodes", 0L);
+    /**
+     * Waits until the scan route of the last DrainPilot started has completed {@code scans} more times, and each node
+     * those scans queued has been evaluated (the evaluation queue is empty again).
+     */
+    public void awaitScans(int scans) {
+        DrainPilotRuntime rt = processes.get(processes.size() - 1);
+        org.apache.camel.builder.NotifyBuilder done = new org.apache.camel.builder.NotifyBuilder(rt.context())
+                .fromRoute("scan").whenCompleted(scans).create();
+        org.assertj.core.api.Assertions.assertThat(done.matches(PATIENCE.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS))
+                .as("%d scans within %s", scans, PATIENCE).isTrue();
+        io.drainpilot.work.NodeQueue queue = rt.bean("nodeQueue", io.drainpilot.work.NodeQueue.class);
+        await().atMost(PATIENCE).until(() -> queue.pending() == 0);
     }
 
     public VirtualMachineInstance vmi(String ns, String name) {

@@ -1,6 +1,6 @@
 package io.drainpilot.flow;
 
-import io.drainpilot.DrainPilotRuntime;
+import io.drainpilot.app.DrainPilotRuntime;
 import io.drainpilot.names.Names;
 import io.drainpilot.observe.StatusBoard;
 import io.drainpilot.sim.CpuProfile;

@@ -1,6 +1,6 @@
 package io.drainpilot.flow;
 
-import io.drainpilot.DrainPilotRuntime;
+import io.drainpilot.app.DrainPilotRuntime;
 import io.drainpilot.names.Names;
 import io.drainpilot.kubevirt.VirtualMachineInstanceMigration;
 import io.drainpilot.sim.CpuProfile;
@@ -98,7 +98,7 @@ class MigrationScenariosTest {
             assertThat(h.mostOpenAtOnce(c -> c.labels().get(Names.SOURCE_NODE))).containsOnlyKeys("node-1", "node-2")
                     .allSatisfy((node, n) -> assertThat(n).as("open out of %s", node).isLessThanOrEqualTo(2));
             assertThat(h.mostOpenAtOnce(c -> c.addedNodeSelector() == null ? null
-                    : c.addedNodeSelector().get(io.drainpilot.migrate.TargetSteering.HOSTNAME_LABEL))).isNotEmpty()
+                    : c.addedNodeSelector().get(io.drainpilot.plan.TargetSteering.HOSTNAME_LABEL))).isNotEmpty()
                     .allSatisfy((node, n) -> assertThat(n).as("open into %s", node).isLessThanOrEqualTo(1));
             assertThat(h.migrationsCreatedPerVmi().values()).containsOnly(1L);
             assertThat(h.summary("node-1").migrated()).isEqualTo(8);
@@ -215,9 +215,7 @@ class MigrationScenariosTest {
             await().atMost(Harness.PATIENCE).until(() -> h.migrations().isEmpty());
             int created = h.cluster.record().migrationsCreated().size();
             // several more scans: still nothing new
-            long scansBefore = h.cluster.record().requestCounts().getOrDefault("GET nodes", 0L);
-            await().atMost(Harness.PATIENCE).until(() ->
-                    h.cluster.record().requestCounts().getOrDefault("GET nodes", 0L) > scansBefore + 5);
+            h.awaitScans(5);
             assertThat(h.cluster.record().migrationsCreated()).hasSize(created);
             assertThat(h.nodeOf("default", "passthrough-vm")).isEqualTo("node-1");
         }

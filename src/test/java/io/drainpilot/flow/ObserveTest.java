@@ -2,7 +2,7 @@ package io.drainpilot.flow;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.drainpilot.DrainPilotRuntime;
+import io.drainpilot.app.DrainPilotRuntime;
 import io.drainpilot.names.Names;
 import io.drainpilot.sim.RequestInterceptor;
 import io.drainpilot.sim.Scenarios;
@@ -133,8 +133,8 @@ class ObserveTest {
                 assertThat(node.path("node").asText()).isEqualTo("node-1");
                 assertThat(node.path("state").asText()).isEqualTo(Names.IN_PROGRESS);
                 assertThat(node.path("signals").toString()).contains("drainpilot.io/drain-requested");
-                assertThat(node.path("counts").path("IN_FLIGHT").asInt()).isEqualTo(1);
-                assertThat(node.path("vms").toString()).contains("\"namespace\":\"default\",\"name\":\"host-model-vm\",\"state\":\"IN_FLIGHT\"");
+                assertThat(node.path("counts").path("Migrating").asInt()).isEqualTo(1);
+                assertThat(node.path("vms").toString()).contains("\"namespace\":\"default\",\"name\":\"host-model-vm\",\"state\":\"Migrating\"");
                 assertThat(node.path("progress").path("total").asInt()).isEqualTo(2);
                 assertThat(node.path("progress").path("done").asInt()).isEqualTo(1);
             });

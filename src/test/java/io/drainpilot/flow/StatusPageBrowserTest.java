@@ -1,6 +1,6 @@
 package io.drainpilot.flow;
 
-import io.drainpilot.DrainPilotRuntime;
+import io.drainpilot.app.DrainPilotRuntime;
 import io.drainpilot.names.Names;
 import io.drainpilot.sim.Scenarios;
 import org.junit.jupiter.api.Assumptions;
@@ -38,16 +38,16 @@ class StatusPageBrowserTest {
             DrainPilotRuntime rt = h.startDrainPilot();
             h.requestDrain("node-1");
             await().atMost(Harness.PATIENCE).until(() -> "node-2".equals(h.nodeOf("default", "passthrough-vm"))
-                    && ObserveTest.get(rt, "/drainpilot/status").body().contains("\"IN_FLIGHT\""));
+                    && ObserveTest.get(rt, "/drainpilot/status").body().contains("\"Migrating\""));
             String url = "http://127.0.0.1:" + Harness.port(rt) + "/drainpilot/";
 
             String dom = chromium("--dump-dom", "--virtual-time-budget=5000", url);
             assertThat(dom).as(dom)
                     .contains("data-node=\"node-1\"")
                     .contains("data-state=\"" + Names.IN_PROGRESS + "\"")
-                    .contains("data-vm=\"default/host-model-vm\" data-state=\"IN_FLIGHT\"")
+                    .contains("data-vm=\"default/host-model-vm\" data-state=\"Migrating\"")
                     .contains(">default/host-model-vm</td>")
-                    .contains("<span class=\"IN_FLIGHT\">IN_FLIGHT</span>")
+                    .contains("<span class=\"Migrating\">Migrating</span>")
                     .contains("1 of 2 done (50%)")
                     .contains("role=\"progressbar\"")
                     .doesNotContain("Cannot read /drainpilot/status");

@@ -1,6 +1,7 @@
 package io.drainpilot.plan;
 
 import io.drainpilot.cpu.CpuLabels;
+import io.drainpilot.work.Decision;
 import io.drainpilot.cpu.TestNodes;
 import io.drainpilot.cpu.TestVmis;
 import org.junit.jupiter.api.Test;

@@ -1,6 +1,6 @@
 package io.drainpilot.routes;
 
-import io.drainpilot.DrainPilotConfiguration;
+import io.drainpilot.app.DrainPilotConfiguration;
 import io.drainpilot.names.Names;
 import io.drainpilot.sim.Scenarios;
 import io.drainpilot.sim.SimSettings;

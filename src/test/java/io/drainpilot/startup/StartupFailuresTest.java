@@ -1,7 +1,7 @@
 package io.drainpilot.startup;
 
 import io.drainpilot.CommandLine;
-import io.drainpilot.DrainPilotRuntime;
+import io.drainpilot.app.DrainPilotRuntime;
 import io.drainpilot.sim.Scenarios;
 import io.drainpilot.sim.SimSettings;
 import io.drainpilot.sim.SimulatedCluster;

@@ -1,4 +1,4 @@
-package io.drainpilot.alert;
+package io.drainpilot.work;
 
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;

@@ -1,22 +1,23 @@
-package io.drainpilot.recover;
+package io.drainpilot.work;
 
 /**
  * A VM that could not simply be migrated, as the recovery route sees it: which VM, on which node, and why.
  *
- * @param reason       NotMigratable, NoCompatibleTarget, NoSafeTarget, MigrationFailed or MigrationTimedOut
  * @param failedTarget the node a failed migration was heading to, if known
- * @param migration    the failed migration's name, marked as handled once recovery has decided; null otherwise
+ * @param migration    the failed migration's name (deleted once recovery has decided); null otherwise
+ * @param attempts     migration attempts this drain has made for the VM, as the stage that sent it knew them
  */
 public record RecoveryCase(String node, String namespace, String vmi, Reason reason, String detail,
-        String failedTarget, String migration) {
+        String failedTarget, String migration, int attempts) {
 
-    public RecoveryCase(String node, String namespace, String vmi, Reason reason, String detail, String failedTarget) {
-        this(node, namespace, vmi, reason, detail, failedTarget, null);
+    public RecoveryCase(String node, String namespace, String vmi, Reason reason, String detail) {
+        this(node, namespace, vmi, reason, detail, null, null, 0);
     }
 
+    /** Why the VM is in recovery; the name is the wire name (alerts, metrics, Events). */
     public enum Reason {
         NotMigratable(false), NoCompatibleTarget(false), NoSafeTarget(false),
-        MigrationFailed(true), MigrationTimedOut(true);
+        MigrationFailed(true), MigrationTimedOut(true), MigrationRefused(true);
 
         private final boolean retryable;
 

@@ -1,11 +1,11 @@
-package io.drainpilot.plan;
+package io.drainpilot.work;
 
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
-/** What to do with one VMI on a draining node; the routes branch on the record type. */
+/** What the planner makes of one VMI on a draining node; the routes branch on {@link #outcome()}. */
 public sealed interface Decision {
     /** How many targets a line names before "and N other nodes". */
     int SHOWN = 5;
@@ -20,6 +20,9 @@ public sealed interface Decision {
     /** One readable line for logs, Events and the plan preview. */
     String describe();
 
+    /** The fixed wire name: Migrate, NotMigratable, NoCompatibleTarget or NoSafeTarget. */
+    String outcome();
+
     /** Migrate; KubeVirt picks the node, the ranking says which DrainPilot prefers (best first). */
     record Migrate(List<String> rankedTargets, String cpuMode) implements Decision {
         public Migrate {
@@ -31,6 +34,11 @@ public sealed interface Decision {
         public String describe() {
             return "migrate (cpu " + cpuMode + ") to " + firstOf(rankedTargets, SHOWN, " other nodes");
         }
+
+        @Override
+        public String outcome() {
+            return "Migrate";
+        }
     }
 
     /** The VMI cannot be live-migrated whatever the target; recovery decides. */
@@ -38,6 +46,27 @@ public sealed interface Decision {
         @Override
         public String describe() {
             return "not migratable: " + reason;
+        }
+
+        @Override
+        public String outcome() {
+            return "NotMigratable";
+        }
+    }
+
+    /**
+     * A host-passthrough VM where KubeVirt cannot be told the target (before 1.6) and some node it might pick has a
+     * different CPU: the migration would be a gamble that fails inside libvirt.
+     */
+    record NoSafeTarget(String reason) implements Decision {
+        @Override
+        public String describe() {
+            return "no safe target: " + reason;
+        }
+
+        @Override
+        public String outcome() {
+            return "NoSafeTarget";
         }
     }
 
@@ -61,6 +90,11 @@ public sealed interface Decision {
         @Override
         public String describe() {
             return "no compatible target: " + summary();
+        }
+
+        @Override
+        public String outcome() {
+            return "NoCompatibleTarget";
         }
     }
 }

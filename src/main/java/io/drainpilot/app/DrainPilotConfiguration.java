@@ -1,13 +1,18 @@
-package io.drainpilot;
+package io.drainpilot.app;
 
 import io.drainpilot.alert.AlertEvents;
 import io.drainpilot.alert.ProblemReporter;
 import io.drainpilot.alert.WebhookPayload;
 import io.drainpilot.config.Durations;
 import io.drainpilot.config.Settings;
+import io.drainpilot.drain.DrainRelease;
 import io.drainpilot.drain.DrainScanner;
+import io.drainpilot.drain.DrainTrigger;
 import io.drainpilot.drain.NodeEvacuation;
 import io.drainpilot.kubevirt.ClusterApi;
+import io.drainpilot.kubevirt.WriteFence;
+import io.drainpilot.view.ClusterView;
+import io.drainpilot.work.NodeQueue;
 import io.drainpilot.leader.LeaderElection;
 import io.drainpilot.observe.DrainMetrics;
 import io.drainpilot.observe.KubernetesApiHealthCheck;
@@ -16,7 +21,6 @@ import io.drainpilot.observe.StatusBoard;
 import io.drainpilot.observe.StatusJson;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.apache.camel.health.HealthCheckRegistry;
-import io.drainpilot.migrate.AdoptedMigrations;
 import io.drainpilot.migrate.MigrationRequester;
 import io.drainpilot.migrate.MigrationTracker;
 import io.drainpilot.recover.Recovery;
@@ -40,6 +44,10 @@ import java.time.Clock;
 public class DrainPilotConfiguration implements CamelConfiguration {
     private static final Logger LOG = LoggerFactory.getLogger(DrainPilotConfiguration.class);
     public static final String CLIENT = "kubernetesClient";
+    /** The evaluation queue's endpoint (routes/scan.camel.yaml, route node-events). */
+    static final String NODE_QUEUE_URI = "seda:drainpilot-nodes";
+    /** How long an evaluation waits for the first list of a node's VMIs before it gives up (and is retried). */
+    static final java.time.Duration VMI_SYNC_TIMEOUT = java.time.Duration.ofSeconds(20);
 
     @Override
     public void configure(CamelContext context) throws Exception {
@@ -58,16 +66,18 @@ public class DrainPilotConfiguration implements CamelConfiguration {
             });
         }
         LOG.info("DrainPilot connecting to {}{}", client.getMasterUrl(), settings.dryRun ? " (dry run: no changes)" : "");
-        LeaderElection.configure(context, client, settings);
+        WriteFence fence = LeaderElection.configure(context, client, settings);
         if (metricsEnabled(context) && registry.findSingleByType(DrainMetrics.class) == null) {
             // bound before the other beans so bind() hands it to the stages; Camel creates the MeterRegistry later
             registry.bind("drainMetrics", new MicrometerDrainMetrics(() -> meterRegistry(context)));
         }
-        ClusterApi api = new ClusterApi(client, settings.dryRun);
-        bind(registry, api, settings);
-        // readiness: the API server answers (Camel's routes check adds "routes started")
-        registry.bind("kubernetesApiHealthCheck", new KubernetesApiHealthCheck(api, settings.healthApiTimeout));
+        ClusterApi api = new ClusterApi(client, settings.dryRun, fence);
+        ClusterView view = new ClusterView(api, settings, VMI_SYNC_TIMEOUT);
+        NodeQueue queue = bind(registry, api, view, settings);
+        // readiness: the API server answers and the view has its first lists (Camel's routes check adds "routes started")
+        registry.bind("kubernetesApiHealthCheck", new KubernetesApiHealthCheck(api, settings.healthApiTimeout, view::notSynced));
         DrainMetrics metrics = registry.findSingleByType(DrainMetrics.class);
+        view.start();
         context.addLifecycleStrategy(new org.apache.camel.support.LifecycleStrategySupport() {
             @Override
             public void onContextStarted(CamelContext ctx) {
@@ -78,7 +88,16 @@ public class DrainPilotConfiguration implements CamelConfiguration {
                 if (metrics instanceof MicrometerDrainMetrics m && m.registry() == null) {
                     LOG.warn("camel.metrics.enabled is true but no MeterRegistry was found: DrainPilot metrics are off");
                 }
+                // watch events reach the evaluation queue from now on (the scan timer covers what came before)
+                org.apache.camel.ProducerTemplate template = ctx.createProducerTemplate();
+                queue.connect(node -> template.sendBody(NODE_QUEUE_URI, node));
                 LOG.info(startedLine(ctx, settings));
+            }
+
+            @Override
+            public void onContextStopping(CamelContext ctx) {
+                queue.connect(null);
+                view.close();
             }
         });
     }
@@ -125,28 +144,35 @@ public class DrainPilotConfiguration implements CamelConfiguration {
         return new KubernetesClientBuilder().withConfig(config).build();
     }
 
-    /** Every bean the routes name, built from one API access layer and one set of settings. */
-    public static void bind(Registry registry, ClusterApi api, Settings settings) {
+    /** Every bean the routes name, built from one API access layer, the cluster view and one set of settings. */
+    public static NodeQueue bind(Registry registry, ClusterApi api, ClusterView view, Settings settings) {
         Clock clock = Clock.systemUTC();
         DrainMetrics metrics = registry.findSingleByType(DrainMetrics.class) == null ? DrainMetrics.NONE
                 : registry.findSingleByType(DrainMetrics.class);
         StatusBoard board = new StatusBoard();
         ProblemReporter problems = new ProblemReporter(api, settings.events);
-        DrainScanner scanner = new DrainScanner(api, settings, problems, board);
+        NodeQueue queue = new NodeQueue();
+        DrainScanner scanner = new DrainScanner(view, api, settings, problems, board, metrics);
+        NodeEvacuation evacuation = new NodeEvacuation(view, api, settings, problems, board, clock, scanner::draining);
+        scanner.trimWatchesOf(evacuation);
+        view.listen(new DrainTrigger(view, queue, scanner::draining));
         metrics.board(board);
         registry.bind("drainMetrics", metrics);
         registry.bind("statusBoard", board);
         registry.bind("statusJson", new StatusJson(board));
         registry.bind("settings", settings);
         registry.bind("clusterApi", api);
+        registry.bind("clusterView", view);
+        registry.bind("nodeQueue", queue);
         registry.bind("drainScanner", scanner);
-        AdoptedMigrations adopted = new AdoptedMigrations();
-        registry.bind("nodeEvacuation", new NodeEvacuation(api, settings, problems, board, adopted));
+        registry.bind("nodeEvacuation", evacuation);
+        registry.bind("drainRelease", new DrainRelease(api, settings));
         registry.bind("migrationRequester", new MigrationRequester(api, settings, metrics));
-        registry.bind("migrationTracker", new MigrationTracker(api, settings, clock, metrics, adopted));
-        registry.bind("recovery", new Recovery(api, settings, clock, metrics));
-        registry.bind("restarter", new Restarter(api));
-        registry.bind("alertEvents", new AlertEvents(api, settings.events, metrics));
+        registry.bind("migrationTracker", new MigrationTracker(view, api, settings, clock, metrics));
+        registry.bind("recovery", new Recovery(view, api, settings, clock, metrics));
+        registry.bind("restarter", new Restarter(view, api));
+        registry.bind("alertEvents", new AlertEvents(view, api, settings.events, metrics));
         registry.bind("webhookPayload", new WebhookPayload(settings.webhookFormat));
+        return queue;
     }
 }

@@ -1,12 +1,15 @@
-package io.drainpilot.drain;
+package io.drainpilot.work;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import java.util.Map;
+
 /**
- * The JSON in {@code drainpilot.io/evacuation-summary}: how far a node's evacuation is.
- * Counts are VMs; timestamps are RFC 3339.
+ * The JSON in {@code drainpilot.io/evacuation-summary}: how far a node's evacuation is. Counts are VMs; timestamps
+ * are RFC 3339. Migrated and fell-back counts are derived from the drain's outcome record (one entry per VM), so a
+ * repeated write can never count a VM twice.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonIgnoreProperties(ignoreUnknown = true)
@@ -31,23 +34,20 @@ public record EvacuationSummary(int total, int migrated, int pending, int inFlig
         }
     }
 
-    /** One more VM migrated off the node; it is no longer in flight. */
-    public EvacuationSummary plusMigrated() {
-        return new EvacuationSummary(Math.max(total, migrated + 1), migrated + 1, pending, Math.max(0, inFlight - 1),
-                failed, fellBack, startedAt, updatedAt);
-    }
-
-    /** One more VM handled by its fallback policy (it may have left the node, so the scan cannot count it). */
-    public EvacuationSummary plusFellBack() {
-        return new EvacuationSummary(total, migrated, pending, inFlight, failed, fellBack + 1, startedAt, updatedAt);
+    /** Migrated and fell-back counts from the outcome record; the total never shrinks. */
+    public EvacuationSummary withOutcomes(Map<String, Outcome> outcomes) {
+        int m = (int) outcomes.values().stream().filter(o -> o == Outcome.MIGRATED).count();
+        int f = (int) outcomes.values().stream().filter(Outcome::fellBack).count();
+        return new EvacuationSummary(Math.max(total, outcomes.size()), m, pending, inFlight, failed, f, startedAt, updatedAt);
     }
 
     /**
-     * What a scan sees on the node now. Migrations and fallbacks are counted as they happen; the total is every
-     * VM the drain has had to deal with: those still on the node plus those migrated off it, and it never shrinks.
+     * What an evaluation sees on the node now.
+     *
+     * @param everyVm VMs this drain has dealt with: those on the node now plus those with an outcome already
      */
-    public EvacuationSummary withCounts(int pending, int inFlight, int failed, int onNode) {
-        return new EvacuationSummary(Math.max(total, onNode + migrated), migrated, pending, inFlight, failed, fellBack,
+    public EvacuationSummary withCounts(int pending, int inFlight, int failed, int everyVm) {
+        return new EvacuationSummary(Math.max(total, everyVm), migrated, pending, inFlight, failed, fellBack,
                 startedAt, updatedAt);
     }
 
@@ -59,7 +59,6 @@ public record EvacuationSummary(int total, int migrated, int pending, int inFlig
         return total == o.total && migrated == o.migrated && pending == o.pending && inFlight == o.inFlight
                 && failed == o.failed && fellBack == o.fellBack;
     }
-
 
     public String toJson() {
         try {

@@ -1,4 +1,4 @@
-package io.drainpilot;
+package io.drainpilot.app;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
 import org.apache.camel.CamelContext;

@@ -1,17 +1,20 @@
-package io.drainpilot.drain;
+package io.drainpilot.work;
 
 import java.util.List;
 
-/** One draining node after a scan: its evacuation state and each of its VMs. */
-public record NodePlan(DrainRequest request, String state, List<VmWork> vms) {
+/**
+ * One draining node after an evaluation: its state, each VM, what to start, what goes to recovery, and whether
+ * the drain can be released now (with what holds it otherwise).
+ */
+public record NodePlan(DrainRequest request, String state, List<VmWork> vms, List<VmWork> toStart,
+        List<RecoveryCase> toRecover, boolean releasable, List<String> holds) {
+
+    public static NodePlan nothing(DrainRequest request, String state) {
+        return new NodePlan(request, state, List.of(), List.of(), List.of(), false, List.of());
+    }
 
     public String node() {
         return request.nodeName();
-    }
-
-    /** The VMs this scan acts on: to migrate or to hand to recovery. */
-    public List<VmWork> actionable() {
-        return vms.stream().filter(v -> v.state() == VmWork.State.PLANNED).toList();
     }
 
     public boolean cancelled() {

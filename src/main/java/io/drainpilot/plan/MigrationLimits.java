@@ -1,4 +1,4 @@
-package io.drainpilot.migrate;
+package io.drainpilot.plan;
 
 import io.drainpilot.config.Settings;
 import io.drainpilot.kubevirt.KubeVirt;

@@ -1,0 +1,55 @@
+package io.drainpilot.plan;
+
+import io.drainpilot.work.VmState;
+import io.drainpilot.work.VmWork;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * When a node's drain may be released: nothing left to move, nothing in flight, nothing unsettled, no VM held by the
+ * block fallback, and nothing else that can still be on the node or arrive there. Pure: returns what holds it.
+ */
+public final class ReleaseRule {
+
+    /**
+     * @param vms           the node's VMs as this evaluation sees them
+     * @param notRunning    VMIs on the node that are not Running and not finished (Pending, Scheduling, ...)
+     * @param incoming      migrations under way whose target is this node
+     * @param unsettled     migrations out of this node not settled yet: ours of this drain not yet counted (and
+     *                      deleted), anyone's still under way
+     */
+    public static List<String> holds(List<VmWork> vms, List<String> notRunning, List<String> incoming,
+            List<String> unsettled) {
+        List<String> holds = new ArrayList<>();
+        long pending = vms.stream().filter(v -> v.state().pending()).count();
+        long inFlight = vms.stream().filter(v -> v.state().inFlight()).count();
+        long blocked = vms.stream().filter(ReleaseRule::heldByBlock).count();
+        if (pending > 0) {
+            holds.add(pending + " VM(s) still to move");
+        }
+        if (inFlight > 0) {
+            holds.add(inFlight + " migration(s) under way");
+        }
+        if (blocked > 0) {
+            holds.add(blocked + " VM(s) held by the block fallback");
+        }
+        if (!notRunning.isEmpty()) {
+            holds.add("VMIs not running yet on the node: " + String.join(", ", notRunning));
+        }
+        if (!unsettled.isEmpty()) {
+            holds.add("migrations out of the node not settled yet: " + String.join(", ", unsettled));
+        }
+        if (!incoming.isEmpty()) {
+            holds.add("migrations arriving on the node: " + String.join(", ", incoming));
+        }
+        return holds;
+    }
+
+    public static boolean heldByBlock(VmWork v) {
+        return v.state() == VmState.SETTLED && v.note() != null && v.note().startsWith("fallback block");
+    }
+
+    private ReleaseRule() {
+    }
+}

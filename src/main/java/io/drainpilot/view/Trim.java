@@ -1,0 +1,136 @@
+package io.drainpilot.view;
+
+import io.drainpilot.kubevirt.VirtualMachine;
+import io.drainpilot.kubevirt.VirtualMachineInstance;
+import io.drainpilot.kubevirt.VirtualMachineInstanceMigration;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.Node;
+import io.fabric8.kubernetes.api.model.NodeCondition;
+import io.fabric8.kubernetes.api.model.NodeConditionBuilder;
+import io.fabric8.kubernetes.api.model.NodeSpec;
+import io.fabric8.kubernetes.api.model.NodeStatus;
+import io.fabric8.kubernetes.api.model.ObjectMeta;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.SecretBuilder;
+
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What the caches keep of each kind: what decisions read, nothing more. Label keys and common values are interned,
+ * since thousands of nodes carry the same hundred node-labeller keys.
+ */
+final class Trim {
+    private Trim() {
+    }
+
+    /** Name, labels, annotations, cordon and taints, allocatable memory and CPU, condition types and statuses. */
+    static Node node(Node n) {
+        Node out = new Node();
+        out.setApiVersion(n.getApiVersion());
+        out.setKind(n.getKind());
+        out.setMetadata(meta(n.getMetadata()));
+        if (n.getSpec() != null) {
+            NodeSpec spec = new NodeSpec();
+            spec.setUnschedulable(n.getSpec().getUnschedulable());
+            spec.setTaints(n.getSpec().getTaints());
+            out.setSpec(spec);
+        }
+        if (n.getStatus() != null) {
+            NodeStatus status = new NodeStatus();
+            Map<String, Quantity> allocatable = n.getStatus().getAllocatable();
+            if (allocatable != null) {
+                Map<String, Quantity> kept = new HashMap<>(4);
+                for (String k : List.of("memory", "cpu")) {
+                    if (allocatable.get(k) != null) {
+                        kept.put(k, allocatable.get(k));
+                    }
+                }
+                status.setAllocatable(kept);
+            }
+            if (n.getStatus().getConditions() != null) {
+                status.setConditions(n.getStatus().getConditions().stream()
+                        .map(c -> (NodeCondition) new NodeConditionBuilder().withType(c.getType())
+                                .withStatus(c.getStatus()).withReason(c.getReason()).build())
+                        .toList());
+            }
+            out.setStatus(status);
+        }
+        return out;
+    }
+
+    /** Metadata, labels and annotations only: a plan Secret's data is never kept (nor needed). */
+    static Secret secret(Secret s) {
+        return new SecretBuilder().withApiVersion(s.getApiVersion()).withKind(s.getKind())
+                .withMetadata(meta(s.getMetadata())).withType(s.getType()).build();
+    }
+
+    /** The spec as it is (placement, CPU, devices); of the status only what KubeVirt's own fields say. */
+    static VirtualMachineInstance vmi(VirtualMachineInstance v) {
+        v.setMetadata(meta(v.getMetadata()));
+        if (v.getStatus() != null) {
+            v.getStatus().unknownFields().clear(); // interfaces, guest OS info, volume status...
+            if (v.getStatus().conditions != null) {
+                v.getStatus().conditions.forEach(c -> {
+                    c.lastProbeTime = null;
+                    c.unknownFields().clear();
+                });
+            }
+        }
+        return v;
+    }
+
+    static VirtualMachineInstanceMigration migration(VirtualMachineInstanceMigration m) {
+        m.setMetadata(meta(m.getMetadata()));
+        return m;
+    }
+
+    /** Labels, annotations and runStrategy: the VM template (often large) is not read from the cache. */
+    static VirtualMachine vm(VirtualMachine vm) {
+        VirtualMachine out = new VirtualMachine();
+        out.setApiVersion(vm.getApiVersion());
+        out.setKind(vm.getKind());
+        out.setMetadata(meta(vm.getMetadata()));
+        if (vm.getSpec() != null) {
+            VirtualMachine.Spec spec = new VirtualMachine.Spec();
+            spec.runStrategy = vm.getSpec().runStrategy;
+            spec.running = vm.getSpec().running;
+            out.setSpec(spec);
+        }
+        return out;
+    }
+
+    static <T extends io.fabric8.kubernetes.api.model.HasMetadata> T metadataOnly(T o) {
+        o.setMetadata(meta(o.getMetadata()));
+        return o;
+    }
+
+    static GenericKubernetesResource generic(GenericKubernetesResource g) {
+        g.setMetadata(meta(g.getMetadata()));
+        return g;
+    }
+
+    /** Identity, labels and annotations; no managedFields, no owner references beyond what is read. */
+    static ObjectMeta meta(ObjectMeta m) {
+        if (m == null) {
+            return null;
+        }
+        return new ObjectMetaBuilder().withName(m.getName()).withNamespace(m.getNamespace()).withUid(m.getUid())
+                .withResourceVersion(m.getResourceVersion()).withCreationTimestamp(m.getCreationTimestamp())
+                .withDeletionTimestamp(m.getDeletionTimestamp()).withGenerateName(m.getGenerateName())
+                .withOwnerReferences(m.getOwnerReferences())
+                .withLabels(interned(m.getLabels())).withAnnotations(interned(m.getAnnotations())).build();
+    }
+
+    private static Map<String, String> interned(Map<String, String> in) {
+        if (in == null) {
+            return null;
+        }
+        Map<String, String> out = new HashMap<>(Math.max(4, in.size() * 4 / 3 + 1));
+        in.forEach((k, v) -> out.put(k.intern(), v != null && v.length() <= 16 ? v.intern() : v));
+        return out;
+    }
+}

@@ -1,0 +1,50 @@
+package io.drainpilot.plan;
+
+import io.drainpilot.cpu.TestVmis;
+import io.drainpilot.work.VmState;
+import io.drainpilot.work.VmWork;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import java.util.List;
+import java.util.stream.Stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.params.provider.Arguments.arguments;
+
+/** What holds a drain's release, one row per reason. */
+class ReleaseRuleTest {
+
+    static Stream<Arguments> rows() {
+        return Stream.of(
+                arguments("nothing left", List.of(vm(VmState.SKIPPED, null), vm(VmState.SETTLED, "fallback release applied")),
+                        List.of(), List.of(), List.of(), List.of()),
+                arguments("a VM queued", List.of(vm(VmState.QUEUED, "outbound cap 2")), List.of(), List.of(), List.of(),
+                        List.of("1 VM(s) still to move")),
+                arguments("a VM waiting out a backoff", List.of(vm(VmState.WAITING, "retry after ...")), List.of(), List.of(),
+                        List.of(), List.of("1 VM(s) still to move")),
+                arguments("an adopted migration", List.of(vm(VmState.ADOPTED, "adopted migration x")), List.of(), List.of(),
+                        List.of(), List.of("1 migration(s) under way")),
+                arguments("held by block", List.of(vm(VmState.SETTLED, "fallback block applied")), List.of(), List.of(),
+                        List.of(), List.of("1 VM(s) held by the block fallback")),
+                arguments("a VMI still scheduling on the node", List.of(), List.of("default/new (Scheduling)"), List.of(),
+                        List.of(), List.of("VMIs not running yet on the node: default/new (Scheduling)")),
+                arguments("a migration arriving", List.of(), List.of(), List.of("default/in-1"), List.of(),
+                        List.of("migrations arriving on the node: default/in-1")),
+                arguments("a migration of ours ended but not counted", List.of(), List.of(), List.of(),
+                        List.of("default/drainpilot-a-x-1"),
+                        List.of("migrations out of the node not settled yet: default/drainpilot-a-x-1")));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("rows")
+    void holds(String name, List<VmWork> vms, List<String> notRunning, List<String> incoming, List<String> unsettled,
+            List<String> expected) {
+        assertThat(ReleaseRule.holds(vms, notRunning, incoming, unsettled)).isEqualTo(expected);
+    }
+
+    private static VmWork vm(VmState state, String note) {
+        return new VmWork("node-1", "node-1/d", TestVmis.vmi("a").on("node-1").build(), state, null, note, "block", null, 1);
+    }
+}
