@@ -45,7 +45,10 @@ import java.util.function.LongConsumer;
  *
  * <p>Simplifications: {@code limit} and {@code continue} are ignored (a list is one page), as are
  * {@code resourceVersion} and {@code resourceVersionMatch} on a list (it always reads the latest state); a list's
- * {@code kind} is {@code List}, as in the plain store. Deletes by name still scan the store, as in the plain store.
+ * {@code kind} is {@code List} and its items come in store order (the object written last comes last), where a
+ * real server answers {@code <Kind>List} in key order. Deletes by name still scan the store, as in the plain store.
+ * A deleted object with finalizers only gets its deletionTimestamp (one MODIFIED event) until they are removed, as
+ * in the plain store; there is no garbage collection of dependents.
  */
 final class IndexedCrudStore extends KubernetesCrudDispatcher implements WatchHub.Objects {
     private static final List<String> IDENTITY = List.of("api", "version", "plural", "namespace", "name");
