@@ -47,8 +47,7 @@ import java.util.function.LongConsumer;
  * {@code resourceVersion} and {@code resourceVersionMatch} on a list (it always reads the latest state); a list's
  * {@code kind} is {@code List} and its items come in store order (the object written last comes last), where a
  * real server answers {@code <Kind>List} in key order. Deletes by name still scan the store, as in the plain store.
- * A deleted object with finalizers only gets its deletionTimestamp (one MODIFIED event) until they are removed, as
- * in the plain store; there is no garbage collection of dependents.
+ * There is no garbage collection: deleting an owner leaves its dependents.
  */
 final class IndexedCrudStore extends KubernetesCrudDispatcher implements WatchHub.Objects {
     private static final List<String> IDENTITY = List.of("api", "version", "plural", "namespace", "name");
