@@ -241,6 +241,12 @@ final class IndexedCrudStore extends KubernetesCrudDispatcher implements WatchHu
         } catch (BadRequest e) {
             return StatusResponses.failure(400, "BadRequest", e.getMessage());
         }
+        if ("true".equals(path.query().get("sendInitialEvents"))) {
+            // refused as by a server without the WatchList feature: serving it without the bookmark that ends the
+            // initial events would leave the client waiting for it
+            return StatusResponses.failure(422, "Invalid", "ListOptions.meta.k8s.io \"\" is invalid: sendInitialEvents:"
+                    + " Forbidden: sendInitialEvents is forbidden for watch unless the WatchList feature gate is enabled");
+        }
         if (webSocket) {
             return new MockResponse().withWebSocketUpgrade(watches.newWatch(query));
         }

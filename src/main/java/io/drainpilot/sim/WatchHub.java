@@ -46,7 +46,8 @@ import java.util.function.LongConsumer;
  * </ul>
  *
  * <p>Simplifications: no BOOKMARK events are sent ({@code allowWatchBookmarks} is ignored) and
- * {@code sendInitialEvents} (watch-list streaming) is not supported; one history per resource stands for the
+ * {@code sendInitialEvents} (watch-list streaming) is refused with 422, as by a server without the WatchList
+ * feature (fabric8's {@code Config.watchList} must stay off); one history per resource stands for the
  * real server's watch cache and etcd together, sized by a count of changes rather than by time (the real watch
  * cache keeps at least the last 75 s of changes); a watch over plain HTTP (no WebSocket upgrade: fabric8's
  * {@code onlyHttpWatches}) is answered with the events available at once and then ended, so the client

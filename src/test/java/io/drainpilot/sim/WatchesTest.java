@@ -3,6 +3,7 @@ package io.drainpilot.sim;
 import io.drainpilot.kubevirt.VirtualMachine;
 import io.drainpilot.kubevirt.VirtualMachineInstance;
 import io.drainpilot.names.Names;
+import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.ListOptionsBuilder;
 import io.fabric8.kubernetes.api.model.Node;
@@ -246,6 +247,29 @@ class WatchesTest extends ClusterPerTest {
     }
 
     @Test
+    void theHistoryKeepsAFixedNumberOfChangesPerResource() {
+        cluster.watches().historyPerResource(2);
+        String listed = client.nodes().list().getMetadata().getResourceVersion();
+        label("node-1", "zone", "a");
+        String afterFirst = client.nodes().withName("node-1").get().getMetadata().getResourceVersion();
+        label("node-2", "zone", "b");
+        label("node-3", "zone", "c");
+        client.configMaps().inNamespace("default").resource(new ConfigMapBuilder()
+                .withNewMetadata().withName("other-resource").endMetadata().build()).create();
+
+        Events<Node> tooOld = new Events<>();
+        client.nodes().watch(new ListOptionsBuilder().withResourceVersion(listed).build(), tooOld);
+        await().atMost(WAIT).until(() -> tooOld.closed.get() != null);
+        assertThat(tooOld.closed.get().isHttpGone()).isTrue();
+
+        Events<Node> held = new Events<>(); // the two newest node changes are still there
+        try (Watch watch = client.nodes().watch(new ListOptionsBuilder().withResourceVersion(afterFirst).build(), held)) {
+            await().atMost(WAIT).until(() -> held.events.size() >= 2);
+            assertThat(held.events).containsExactly("MODIFIED node-2", "MODIFIED node-3");
+        }
+    }
+
+    @Test
     void aWatchWithoutResourceVersionStartsWithTheCurrentObjects() {
         label("node-1", "zone", "a");
         Events<Node> events = new Events<>();
@@ -255,6 +279,28 @@ class WatchesTest extends ClusterPerTest {
             await().atMost(WAIT).until(() -> events.events.size() >= 2);
             assertThat(events.events).containsExactly("ADDED node-1", "ADDED node-2");
         }
+    }
+
+    @Test
+    void aWatchOfOneNamedObjectSeesOnlyThatObject() {
+        Events<Node> events = new Events<>();
+        try (Watch watch = client.nodes().withName("node-1").watch(events)) {
+            await().atMost(WAIT).until(() -> !events.events.isEmpty());
+            label("node-2", "zone", "b");
+            label("node-1", "zone", "a");
+            await().atMost(WAIT).until(() -> events.events.size() >= 2);
+            assertThat(events.events).containsExactly("ADDED node-1", "MODIFIED node-1");
+        }
+    }
+
+    /** Watch-list streaming needs a server feature this one does not have: it says so instead of leaving the client waiting. */
+    @Test
+    void aWatchAskingForInitialEventsIsRefused() throws Exception {
+        var response = client.getHttpClient().sendAsync(client.getHttpClient().newHttpRequestBuilder()
+                .uri(cluster.masterUrl() + "api/v1/nodes?watch=true&sendInitialEvents=true"
+                        + "&resourceVersionMatch=NotOlderThan&allowWatchBookmarks=true").build(), String.class).get();
+        assertThat(response.code()).isEqualTo(422);
+        assertThat(response.body()).contains("sendInitialEvents is forbidden for watch");
     }
 
     /** Each write path is one event with a new resourceVersion; a write that changes nothing is none. */
