@@ -30,6 +30,7 @@ public final class SimulatedCluster implements AutoCloseable {
 
     private final KubernetesMockServer server;
     private final MockWebServer http;
+    private final IndexedCrudStore store;
     private final SimDispatcher dispatcher;
     private final SimRecord record;
     private final KubeVirtSimulator simulator;
@@ -37,8 +38,8 @@ public final class SimulatedCluster implements AutoCloseable {
 
     private SimulatedCluster(Scenario scenario, SimSettings settings) {
         this.record = new SimRecord();
-        this.dispatcher = new SimDispatcher(new IndexedCrudStore(customResources()), record,
-                scenario.kubeVirtVersion());
+        this.store = new IndexedCrudStore(customResources(), settings.seed());
+        this.dispatcher = new SimDispatcher(store, record, scenario.kubeVirtVersion());
         // the mock server logs every request through java.util.logging; only its warnings matter here
         QUIET_MOCK_SERVER.setLevel(java.util.logging.Level.WARNING);
         this.http = new MockWebServer();
@@ -92,6 +93,14 @@ public final class SimulatedCluster implements AutoCloseable {
     /** For fault injection: requests pass through interceptors before the simulated API server handles them. */
     public SimDispatcher dispatcher() {
         return dispatcher;
+    }
+
+    /**
+     * The API server's watches: end them (after a random lifetime, or all at once), compact the history they
+     * resume from, count them. By default they behave as a real API server's (see {@link WatchHub}).
+     */
+    public WatchHub watches() {
+        return store.watches();
     }
 
     /** The web server under the API; for the test that it does not hoard requests. */
