@@ -55,7 +55,7 @@ public final class SimulatedCluster implements AutoCloseable {
             server.destroy();
             throw e;
         }
-        this.simulator = new KubeVirtSimulator(simulatorClient, settings, record);
+        this.simulator = new KubeVirtSimulator(simulatorClient, settings, record, scenario.kubeVirtEvacuation());
         LOG.info("simulated cluster at {}: {} nodes, {} VMs, KubeVirt {}", masterUrl(), scenario.nodes().size(),
                 scenario.vms().size(), scenario.kubeVirtVersion());
     }
@@ -124,9 +124,18 @@ public final class SimulatedCluster implements AutoCloseable {
                 crd(VirtualMachine.class, true),
                 crd(VirtualMachineInstanceMigration.class, true),
                 crd(KubeVirt.class, true),
+                // Harvester's Upgrade CRD has no status subresource: its controllers write status with plain updates
                 new CustomResourceDefinitionContext.Builder().withGroup("harvesterhci.io").withVersion("v1beta1")
                         .withKind(ScenarioWriter.HARVESTER_UPGRADE_KIND).withPlural("upgrades")
                         .withName("upgrades.harvesterhci.io").withScope("Namespaced").withStatusSubresource(false)
+                        .build(),
+                new CustomResourceDefinitionContext.Builder().withGroup("harvesterhci.io").withVersion("v1beta1")
+                        .withKind(HarvesterNames.SETTING_KIND).withPlural("settings")
+                        .withName("settings.harvesterhci.io").withScope("Cluster").withStatusSubresource(false)
+                        .build(),
+                new CustomResourceDefinitionContext.Builder().withGroup("provisioning.cattle.io").withVersion("v1")
+                        .withKind(HarvesterNames.PROVISIONING_CLUSTER_KIND).withPlural("clusters")
+                        .withName("clusters.provisioning.cattle.io").withScope("Namespaced").withStatusSubresource(true)
                         .build());
     }
 
