@@ -62,7 +62,7 @@ final class EvacuationController {
                 continue;
             }
             List<VirtualMachineInstance> candidates = toMigrate.stream()
-                    .filter(v -> !isFinal(v) && v.getMetadata().getDeletionTimestamp() == null)
+                    .filter(v -> !isFinal(v) && v.getMetadata().getDeletionTimestamp() == null && !beingStopped(v, view))
                     .filter(EvacuationController::migratableOnEviction)
                     .filter(EvacuationController::liveMigratable)
                     .filter(v -> !hasMigration.contains(ClusterView.key(v)))
@@ -102,6 +102,15 @@ final class EvacuationController {
             LOG.info("evacuation of {}: no migration for {}: {}", node, ClusterView.key(vmi), e.getMessage());
             return java.util.Optional.empty();
         }
+    }
+
+    /**
+     * The VM was just stopped: KubeVirt would have set the VMI's deletionTimestamp by now; the simulated VM controller
+     * deletes it in the same tick, after this tick's view was read.
+     */
+    private static boolean beingStopped(VirtualMachineInstance vmi, ClusterView view) {
+        return view.vms().stream().anyMatch(vm -> ClusterView.key(vm).equals(ClusterView.key(vmi))
+                && io.drainpilot.kubevirt.VirtualMachine.HALTED.equals(vm.runStrategy()));
     }
 
     static boolean hasDrainTaint(Node node, String key) {

@@ -5,7 +5,9 @@ import io.drainpilot.kubevirt.KubeVirt;
 import io.drainpilot.kubevirt.VirtualMachine;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResourceBuilder;
+import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.NodeBuilder;
+import io.fabric8.kubernetes.api.model.NodeSystemInfoBuilder;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
@@ -82,7 +84,7 @@ final class ScenarioWriter {
                 .map(t -> new TaintBuilder().withKey(t.key()).withValue(t.value()).withEffect(t.effect()).build())
                 .toList();
         Quantity memory = new Quantity(spec.allocatableMemory());
-        client.nodes().resource(new NodeBuilder()
+        Node node = new NodeBuilder()
                 .withNewMetadata().withName(spec.name()).withLabels(labels).withAnnotations(annotations).endMetadata()
                 .withNewSpec().withUnschedulable(spec.isUnschedulable() ? Boolean.TRUE : null).withTaints(taints)
                 .endSpec()
@@ -90,9 +92,14 @@ final class ScenarioWriter {
                 .addToAllocatable("memory", memory).addToAllocatable("cpu", new Quantity("12"))
                 .addToCapacity("memory", memory).addToCapacity("cpu", new Quantity("12"))
                 .addNewCondition().withType("Ready").withStatus("True").withReason("KubeletReady").endCondition()
-                .withNewNodeInfo().withOsImage(harvester == null ? null : harvester.osImageBefore()).endNodeInfo()
                 .endStatus()
-                .build()).create();
+                .build();
+        if (harvester != null) {
+            // Harvester tells a rebooted node by its OS image; Rancher's upgrade changes the kubelet version
+            node.getStatus().setNodeInfo(new NodeSystemInfoBuilder().withOsImage(harvester.osImageBefore())
+                    .withKubeletVersion(RancherUpgradeFlow.KUBERNETES_BEFORE).build());
+        }
+        client.nodes().resource(node).create();
         if (spec.machine() != null) {
             writeMachinePlan(spec);
         }
@@ -157,7 +164,6 @@ final class ScenarioWriter {
      * upgrade; Harvester adds its own (and turns draining on) when it starts upgrading the nodes.
      */
     private void writeProvisioningCluster(HarvesterSpec spec) {
-        Map<String, Object> preHooks = hookList(spec.extraPreDrainHooks());
         Map<String, Object> drainOptions = new LinkedHashMap<>();
         drainOptions.put("enabled", false);
         drainOptions.put("force", false);
@@ -166,7 +172,9 @@ final class ScenarioWriter {
         drainOptions.put("gracePeriod", 0);
         drainOptions.put("timeout", 0);
         drainOptions.put("skipWaitForDeleteTimeoutSeconds", 0);
-        drainOptions.putAll(preHooks);
+        hookList(spec.extraPreDrainHooks()).ifPresent(h -> drainOptions.put("preDrainHooks", h));
+        hookList(spec.postDrainHooks().subList(1, spec.postDrainHooks().size()))
+                .ifPresent(h -> drainOptions.put("postDrainHooks", h));
         Map<String, Object> upgradeStrategy = new LinkedHashMap<>();
         upgradeStrategy.put("controlPlaneConcurrency", "1");
         upgradeStrategy.put("workerConcurrency", "1");
@@ -176,17 +184,18 @@ final class ScenarioWriter {
                 .withApiVersion(HarvesterNames.PROVISIONING_GROUP_VERSION).withKind(HarvesterNames.PROVISIONING_CLUSTER_KIND)
                 .withNewMetadata().withNamespace(Names.RANCHER_PLAN_NAMESPACE).withName(HarvesterNames.LOCAL_CLUSTER)
                 .endMetadata()
-                .addToAdditionalProperties("spec", Map.of("rkeConfig", Map.of("upgradeStrategy", upgradeStrategy)))
+                .addToAdditionalProperties("spec", Map.of("kubernetesVersion", RancherUpgradeFlow.KUBERNETES_BEFORE,
+                        "rkeConfig", Map.of("upgradeStrategy", upgradeStrategy)))
                 .build();
         client.genericKubernetesResources(HarvesterNames.PROVISIONING_GROUP_VERSION, HarvesterNames.PROVISIONING_CLUSTER_KIND)
                 .inNamespace(Names.RANCHER_PLAN_NAMESPACE).resource(cluster).create();
     }
 
-    private static Map<String, Object> hookList(java.util.Collection<String> annotations) {
+    private static java.util.Optional<List<Map<String, String>>> hookList(java.util.Collection<String> annotations) {
         if (annotations.isEmpty()) {
-            return Map.of();
+            return java.util.Optional.empty();
         }
-        return Map.of("preDrainHooks", annotations.stream().map(a -> Map.of("annotation", a)).toList());
+        return java.util.Optional.of(annotations.stream().map(a -> Map.of("annotation", a)).toList());
     }
 
     private void writeVm(Scenario.VmSpec spec) {

@@ -22,7 +22,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * A Kubernetes API server on localhost (fabric8's CRUD mock behind {@link SimDispatcher}) holding a
- * {@link Scenario}, with a {@link KubeVirtSimulator} acting as KubeVirt's controllers.
+ * {@link Scenario}, with a {@link KubeVirtSimulator} acting as KubeVirt's controllers and, for a scenario with a
+ * Harvester upgrade, a {@link HarvesterUpgradeSimulator} acting as Harvester's and Rancher's.
  */
 public final class SimulatedCluster implements AutoCloseable {
     private static final java.util.logging.Logger QUIET_MOCK_SERVER = java.util.logging.Logger.getLogger("io.fabric8.mockwebserver");
@@ -33,6 +34,7 @@ public final class SimulatedCluster implements AutoCloseable {
     private final SimDispatcher dispatcher;
     private final SimRecord record;
     private final KubeVirtSimulator simulator;
+    private final HarvesterUpgradeSimulator harvester;
     private final KubernetesClient simulatorClient;
 
     private SimulatedCluster(Scenario scenario, SimSettings settings) {
@@ -56,6 +58,8 @@ public final class SimulatedCluster implements AutoCloseable {
             throw e;
         }
         this.simulator = new KubeVirtSimulator(simulatorClient, settings, record, scenario.kubeVirtEvacuation());
+        this.harvester = scenario.harvester() == null ? null
+                : new HarvesterUpgradeSimulator(simulatorClient, settings, scenario.harvester(), record);
         LOG.info("simulated cluster at {}: {} nodes, {} VMs, KubeVirt {}", masterUrl(), scenario.nodes().size(),
                 scenario.vms().size(), scenario.kubeVirtVersion());
     }
@@ -64,6 +68,12 @@ public final class SimulatedCluster implements AutoCloseable {
     public static SimulatedCluster start(Scenario scenario, SimSettings settings) {
         SimulatedCluster cluster = new SimulatedCluster(scenario, settings);
         cluster.simulator.start();
+        if (cluster.harvester != null) {
+            cluster.harvester.start();
+            if (scenario.harvester().startsAutomatically()) {
+                cluster.harvester.startUpgrade();
+            }
+        }
         return cluster;
     }
 
@@ -84,6 +94,14 @@ public final class SimulatedCluster implements AutoCloseable {
         return record;
     }
 
+    /** The simulated Harvester upgrade of a scenario built with {@link Scenario.Builder#harvester}. */
+    public HarvesterUpgradeSimulator harvester() {
+        if (harvester == null) {
+            throw new IllegalStateException("this scenario simulates no Harvester upgrade");
+        }
+        return harvester;
+    }
+
     /** For fault injection: requests pass through interceptors before the simulated API server handles them. */
     public SimDispatcher dispatcher() {
         return dispatcher;
@@ -96,6 +114,9 @@ public final class SimulatedCluster implements AutoCloseable {
 
     @Override
     public void close() {
+        if (harvester != null) {
+            harvester.stop();
+        }
         simulator.stop();
         simulatorClient.close();
         server.destroy();
