@@ -112,8 +112,9 @@ public final class HarvesterSpec {
         return upgradeName;
     }
 
-    public Set<String> extraPreDrainHooks() {
-        return Set.copyOf(extraPreDrainHooks);
+    /** The pre-drain hooks besides Harvester's, in the order given. */
+    public List<String> extraPreDrainHooks() {
+        return List.copyOf(extraPreDrainHooks);
     }
 
     /** Harvester's hook first, then the extra ones in the order given. */

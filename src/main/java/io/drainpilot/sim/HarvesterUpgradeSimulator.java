@@ -274,7 +274,8 @@ public final class HarvesterUpgradeSimulator {
             rancher.reconcile(view);
             if (startedAt != null) {
                 downtime.observe(view);
-                state = UpgradeState.of(view.upgrade() == null ? null : upgrade());
+                // after this tick's writes
+                state = UpgradeState.of(upgrade());
             }
         } catch (Exception e) {
             LOG.warn("Harvester simulation tick failed, continuing: {}", e.toString());
