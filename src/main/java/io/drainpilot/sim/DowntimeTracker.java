@@ -11,7 +11,8 @@ import java.util.Map;
 /**
  * Watches, tick by tick, whether each VM has a running VMI, and records every span in which a VM that ran has none:
  * from the moment it stopped (the recorded stop when there is one, else the tick that saw it gone) to the tick
- * that sees a VMI running again. The tick period bounds its precision.
+ * that sees a VMI running again. The tick period bounds its precision. A live migration keeps the VMI Running, so
+ * its final pause (under a second in real clusters) is not counted.
  */
 final class DowntimeTracker {
     private final HarvesterRecord record;
