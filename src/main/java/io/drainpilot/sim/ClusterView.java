@@ -1,6 +1,7 @@
 package io.drainpilot.sim;
 
 import io.drainpilot.kubevirt.KubeVirt;
+import io.drainpilot.kubevirt.KubeVirtNames;
 import io.drainpilot.kubevirt.VirtualMachine;
 import io.drainpilot.kubevirt.VirtualMachineInstance;
 import io.drainpilot.kubevirt.VirtualMachineInstanceMigration;
@@ -18,7 +19,7 @@ import java.util.stream.Collectors;
 /** One tick's read of the cluster, the way KubeVirt's informers see it. */
 record ClusterView(Map<String, Node> nodes, Map<String, VirtualMachineInstance> vmis,
                    List<VirtualMachineInstanceMigration> migrations, List<VirtualMachine> vms,
-                   int parallelMigrationsPerCluster, int parallelOutboundMigrationsPerNode) {
+                   int parallelMigrationsPerCluster, int parallelOutboundMigrationsPerNode, String nodeDrainTaintKey) {
 
     static final int DEFAULT_PARALLEL_PER_CLUSTER = 5;
     static final int DEFAULT_PARALLEL_OUTBOUND_PER_NODE = 2;
@@ -38,7 +39,9 @@ record ClusterView(Map<String, Node> nodes, Map<String, VirtualMachineInstance> 
                 .map(KubeVirt::getSpec).map(s -> s.configuration).map(c -> c.migrations);
         int perCluster = limits.map(m -> m.parallelMigrationsPerCluster).orElse(DEFAULT_PARALLEL_PER_CLUSTER);
         int perNode = limits.map(m -> m.parallelOutboundMigrationsPerNode).orElse(DEFAULT_PARALLEL_OUTBOUND_PER_NODE);
-        return new ClusterView(nodes, vmis, migrations, vms, perCluster, perNode);
+        String taintKey = limits.map(m -> m.unknownFields().get("nodeDrainTaintKey")).map(String::valueOf)
+                .orElse(KubeVirtNames.TAINT_DRAIN);
+        return new ClusterView(nodes, vmis, migrations, vms, perCluster, perNode, taintKey);
     }
 
     static String key(HasMetadata o) {

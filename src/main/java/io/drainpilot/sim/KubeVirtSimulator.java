@@ -10,7 +10,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Acts as KubeVirt's controllers on the simulated cluster: every tick it reads the cluster and lets the VM
- * controller and the migration controller act. Failures can be injected per VMI.
+ * controller, the evacuation controller (when the scenario runs it) and the migration controller act. Failures can
+ * be injected per VMI.
  */
 public final class KubeVirtSimulator {
     private static final Logger LOG = LoggerFactory.getLogger(KubeVirtSimulator.class);
@@ -20,14 +21,18 @@ public final class KubeVirtSimulator {
     private final FaultPlan faults = new FaultPlan();
     private final VmController vms;
     private final MigrationController migrations;
+    private final EvacuationController evacuation;
     private ScheduledExecutorService loop;
 
-    KubeVirtSimulator(KubernetesClient client, SimSettings settings, SimRecord record) {
+    /** @param evacuation whether KubeVirt's evacuation controller runs */
+    KubeVirtSimulator(KubernetesClient client, SimSettings settings, SimRecord record, boolean evacuation) {
         this.client = client;
         this.settings = settings;
         TargetScheduler scheduler = new TargetScheduler();
+        ClusterWriter writer = new ClusterWriter(client);
         this.vms = new VmController(client, scheduler);
-        this.migrations = new MigrationController(new ClusterWriter(client), settings, record, faults, scheduler);
+        this.migrations = new MigrationController(writer, settings, record, faults, scheduler);
+        this.evacuation = evacuation ? new EvacuationController(client, writer) : null;
     }
 
     public synchronized void start() {
@@ -82,6 +87,9 @@ public final class KubeVirtSimulator {
             NodeCapacity capacity = new NodeCapacity(view);
             migrations.reserveTargets(capacity);
             vms.reconcile(view, capacity);
+            if (evacuation != null) {
+                evacuation.reconcile(view);
+            }
             migrations.reconcile(view, capacity);
         } catch (Exception e) {
             LOG.warn("simulator tick failed, continuing: {}", e.toString());

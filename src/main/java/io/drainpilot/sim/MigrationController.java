@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
@@ -24,14 +25,16 @@ import java.util.stream.Collectors;
 
 /**
  * KubeVirt's migration controller and the migration itself: walks each VMIM through its phases, honours the
- * parallel-migration limits, picks the target like KubeVirt, and succeeds or fails the way KubeVirt does.
- * Runs on the simulator thread only.
+ * parallel-migration limits, backs off evacuation migrations after failures, picks the target like KubeVirt, and
+ * succeeds or fails the way KubeVirt does. Runs on the simulator thread only. The backoff uses the failure times this
+ * controller saw (not the VMIM's second-precision timestamps), so scaled backoffs below a second stay exact.
  */
 final class MigrationController {
     private static final Logger LOG = LoggerFactory.getLogger(MigrationController.class);
     /** Real-time seconds each step before Running takes (pod creation, target preparation). */
     private static final double PRE_RUNNING_STEP_SECONDS = 0.2;
     private static final long DEFAULT_UNSCHEDULABLE_TIMEOUT_SECONDS = 300;
+    private static final double BACKOFF_SECONDS = 20;
     private static final double MIB = 1024 * 1024;
 
     private final ClusterWriter writer;
@@ -73,7 +76,8 @@ final class MigrationController {
                 .sorted(Comparator.comparing((VirtualMachineInstanceMigration m) -> m.getMetadata().getCreationTimestamp(),
                         Comparator.nullsFirst(Comparator.naturalOrder())).thenComparing(m -> m.getMetadata().getName()))
                 .forEach(m -> runs.computeIfAbsent(m.getMetadata().getUid(), uid -> new MigrationRun(
-                        m.getMetadata().getNamespace(), m.getMetadata().getName(), uid, m.vmiName(), m.phase())));
+                        m.getMetadata().getNamespace(), m.getMetadata().getName(), uid, m.vmiName(), m.phase(),
+                        backoffEligible(m))));
         for (MigrationRun run : runs.values()) {
             if (!run.phase.isFinal()) {
                 try {
@@ -97,7 +101,7 @@ final class MigrationController {
             case UNSET -> transition(run, MigrationPhase.PENDING, s -> { });
             case PENDING -> {
                 String source = vmi.get().nodeName().orElse(null);
-                if (mayStart(source, view)) {
+                if (!inBackoff(run, now) && mayStart(source, view)) {
                     run.source = source;
                     run.memoryBytes = NodeCapacity.memoryOf(vmi.get());
                     run.schedulingSince = now;
@@ -178,12 +182,12 @@ final class MigrationController {
         if (injected.isPresent()) {
             fail(run, view, injected.get());
         } else {
-            succeed(run, vmi);
+            succeed(run, vmi, view);
         }
     }
 
-    private void succeed(MigrationRun run, VirtualMachineInstance vmi) {
-        writer.updateVmi(run.namespace, run.vmiName, v -> {
+    private void succeed(MigrationRun run, VirtualMachineInstance vmi, ClusterView view) {
+        Optional<VirtualMachineInstance> moved = writer.updateVmi(run.namespace, run.vmiName, v -> {
             v.getStatus().nodeName = run.target;
             if (v.getMetadata().getLabels() == null) {
                 v.getMetadata().setLabels(new HashMap<>());
@@ -194,6 +198,11 @@ final class MigrationController {
             state.completed = true;
             state.failed = false;
         });
+        if (moved.isEmpty()) {
+            // the VM was stopped while this tick's view still showed it
+            fail(run, view, "Migration failed vmi shutdown during migration.");
+            return;
+        }
         record.outcome(new SimRecord.MigrationOutcome(run.namespace, run.name, run.vmiName, run.source, run.target,
                 SimRecord.Result.SUCCEEDED, Duration.between(run.seenAt, Instant.now()), null));
         transition(run, MigrationPhase.SUCCEEDED, s -> s.migrationState = stateRef(run, null));
@@ -214,8 +223,12 @@ final class MigrationController {
         record.outcome(new SimRecord.MigrationOutcome(run.namespace, run.name, run.vmiName, run.source, run.target,
                 SimRecord.Result.FAILED, Duration.between(run.seenAt, Instant.now()), reason));
         transition(run, MigrationPhase.FAILED, s -> s.migrationState = stateRef(run, reason));
+        run.failedAt = Instant.now();
         view.vmi(run.namespace, run.vmiName).ifPresent(vmi ->
                 writer.event(vmi, "Warning", "FailedMigration", "Migration failed: " + reason));
+        // virt-controller records the failure on the migration too; Harvester's pre-drain job looks for it there
+        view.migrations().stream().filter(m -> run.uid.equals(m.getMetadata().getUid())).findFirst()
+                .ifPresent(m -> writer.event(m, "Warning", "FailedMigration", reason));
         LOG.info("migration {}/{} of {} failed: {}", run.namespace, run.name, run.vmiName, reason);
     }
 
@@ -233,6 +246,7 @@ final class MigrationController {
             });
         }
         run.phase = MigrationPhase.FAILED;
+        run.failedAt = Instant.now();
         record.outcome(new SimRecord.MigrationOutcome(run.namespace, run.name, run.vmiName, run.source, run.target,
                 SimRecord.Result.CANCELLED, Duration.between(run.seenAt, Instant.now()), "VMIM deleted"));
         LOG.info("migration {}/{} of {} cancelled by deletion", run.namespace, run.name, run.vmiName);
@@ -258,6 +272,42 @@ final class MigrationController {
         // if the VMIM was deleted meanwhile, the next tick cancels it (unless it just became final)
         run.phase = phase;
         run.phaseSince = now;
+    }
+
+    /**
+     * KubeVirt's handleMigrationBackoff: the newest evacuation migration of a VMI stays Pending until 20 s after
+     * the previous one failed, doubling with every failure since the last success.
+     */
+    private boolean inBackoff(MigrationRun run, Instant now) {
+        if (!run.backoffEligible) {
+            return false;
+        }
+        List<MigrationRun> newestFirst = new ArrayList<>(runs.values().stream()
+                .filter(r -> r.backoffEligible && r.vmiKey().equals(run.vmiKey())).toList());
+        java.util.Collections.reverse(newestFirst);
+        if (newestFirst.size() < 2 || newestFirst.get(0) != run) {
+            return false;
+        }
+        double backoffSeconds = 0;
+        for (MigrationRun earlier : newestFirst.subList(1, newestFirst.size())) {
+            if (earlier.phase == MigrationPhase.SUCCEEDED) {
+                break;
+            }
+            if (earlier.phase == MigrationPhase.FAILED) {
+                backoffSeconds = backoffSeconds == 0 ? BACKOFF_SECONDS : backoffSeconds * 2;
+            }
+        }
+        Instant previousFailure = newestFirst.get(1).failedAt;
+        if (backoffSeconds == 0 || previousFailure == null) {
+            return false;
+        }
+        return now.isBefore(previousFailure.plusMillis(settings.scaledMillis(backoffSeconds)));
+    }
+
+    private static boolean backoffEligible(VirtualMachineInstanceMigration m) {
+        Map<String, String> annotations = m.getMetadata().getAnnotations();
+        return annotations != null && (annotations.containsKey(KubeVirtNames.ANNOTATION_EVACUATION_MIGRATION)
+                || annotations.containsKey("kubevirt.io/workloadUpdateMigration"));
     }
 
     private boolean mayStart(String source, ClusterView view) {

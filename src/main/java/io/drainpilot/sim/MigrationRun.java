@@ -11,21 +11,27 @@ final class MigrationRun {
     final String name;
     final String uid;
     final String vmiName;
+    /** Created by the evacuation controller (or the workload updater): KubeVirt backs these off after failures. */
+    final boolean backoffEligible;
     final Instant seenAt = Instant.now();
     MigrationPhase phase;
     Instant phaseSince = seenAt;
     Instant schedulingSince;
+    /** When this controller saw it fail (or be deleted), for the evacuation backoff. */
+    Instant failedAt;
     String source;
     String target;
     long memoryBytes;
     Duration runningFor = Duration.ZERO;
 
-    MigrationRun(String namespace, String name, String uid, String vmiName, MigrationPhase phase) {
+    MigrationRun(String namespace, String name, String uid, String vmiName, MigrationPhase phase,
+                 boolean backoffEligible) {
         this.namespace = namespace;
         this.name = name;
         this.uid = uid;
         this.vmiName = vmiName;
         this.phase = phase;
+        this.backoffEligible = backoffEligible;
     }
 
     String vmiKey() {

@@ -4,10 +4,12 @@ import io.fabric8.kubernetes.api.model.NodeSelectorRequirement;
 import io.fabric8.kubernetes.api.model.NodeSelectorRequirementBuilder;
 
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 
 /**
  * The starting state of a simulated cluster: nodes, VMs and their VMIs, the KubeVirt CR and optional Harvester
@@ -24,6 +26,8 @@ public final class Scenario {
     private final Integer parallelMigrationsPerCluster;
     private final Integer parallelOutboundMigrationsPerNode;
     private final String harvesterUpgrade;
+    private final HarvesterSpec harvester;
+    private final boolean kubeVirtEvacuation;
 
     private Scenario(Builder b) {
         this.nodes = List.copyOf(b.nodes);
@@ -33,6 +37,11 @@ public final class Scenario {
         this.parallelMigrationsPerCluster = b.parallelMigrationsPerCluster;
         this.parallelOutboundMigrationsPerNode = b.parallelOutboundMigrationsPerNode;
         this.harvesterUpgrade = b.harvesterUpgrade;
+        this.harvester = b.harvester;
+        this.kubeVirtEvacuation = b.kubeVirtEvacuation || b.harvester != null;
+        if (harvester != null && harvesterUpgrade != null) {
+            throw new IllegalArgumentException("a scenario has either a passive Upgrade CR or a simulated upgrade");
+        }
     }
 
     public static Builder builder() {
@@ -73,9 +82,19 @@ public final class Scenario {
         return parallelOutboundMigrationsPerNode;
     }
 
-    /** Name of the Harvester Upgrade CR to create, or null. */
+    /** Name of the Harvester Upgrade CR to create as it is (nothing acts on it), or null. */
     public String harvesterUpgrade() {
         return harvesterUpgrade;
+    }
+
+    /** The simulated Harvester upgrade, or null when the scenario has none. */
+    public HarvesterSpec harvester() {
+        return harvester;
+    }
+
+    /** Whether KubeVirt's evacuation controller runs (always with a simulated Harvester upgrade). */
+    public boolean kubeVirtEvacuation() {
+        return kubeVirtEvacuation;
     }
 
     public static final class Builder {
@@ -86,6 +105,8 @@ public final class Scenario {
         private Integer parallelMigrationsPerCluster;
         private Integer parallelOutboundMigrationsPerNode;
         private String harvesterUpgrade;
+        private HarvesterSpec harvester;
+        private boolean kubeVirtEvacuation;
 
         public Builder node(NodeSpec node) {
             nodes.add(node);
@@ -110,8 +131,29 @@ public final class Scenario {
             return this;
         }
 
+        /** A Harvester Upgrade CR that exists and that nothing acts on (DrainPilot tests play Rancher themselves). */
         public Builder harvesterUpgrade(String name) {
             this.harvesterUpgrade = name;
+            return this;
+        }
+
+        /**
+         * A Harvester cluster whose upgrade the simulation runs: the {@code server-version} and {@code upgrade-config}
+         * settings, Rancher's provisioning cluster with the drain hooks, and (when started) the Upgrade CR, Rancher's
+         * per-node flow, Harvester's jobs and KubeVirt's evacuation controller.
+         */
+        public Builder harvester(HarvesterSpec spec) {
+            this.harvester = Objects.requireNonNull(spec);
+            return this;
+        }
+
+        /**
+         * Runs KubeVirt's evacuation controller: VMIs on a node tainted {@code kubevirt.io/drain:NoSchedule}, and VMIs
+         * marked for eviction, get {@code kubevirt-evacuation-*} migrations. Off unless set or the scenario simulates a
+         * Harvester upgrade.
+         */
+        public Builder kubeVirtEvacuation(boolean on) {
+            this.kubeVirtEvacuation = on;
             return this;
         }
 
@@ -130,6 +172,8 @@ public final class Scenario {
         private final Map<String, String> annotations = new LinkedHashMap<>();
         private final List<TaintSpec> taints = new ArrayList<>();
         private String machine;
+        private final Set<RancherRole> roles = EnumSet.noneOf(RancherRole.class);
+        private boolean initNode;
 
         private NodeSpec(String name, CpuProfile cpu) {
             this.name = Objects.requireNonNull(name);
@@ -165,6 +209,34 @@ public final class Scenario {
         public NodeSpec machine(String machineName) {
             this.machine = machineName;
             return this;
+        }
+
+        /**
+         * Rancher roles: the plan Secret gets {@code rke.cattle.io/<role>-role=true}, the node RKE2's
+         * {@code node-role.kubernetes.io/*} labels. A plan Secret without roles is upgraded with the workers.
+         */
+        public NodeSpec roles(RancherRole... roles) {
+            this.roles.addAll(List.of(roles));
+            return this;
+        }
+
+        /** The etcd node the cluster was bootstrapped from ({@code rke.cattle.io/init-node=true}): upgraded first. */
+        public NodeSpec initNode() {
+            this.initNode = true;
+            return this;
+        }
+
+        /** A Harvester witness node ({@code node-role.harvesterhci.io/witness=true}): runs etcd, never VMs. */
+        public NodeSpec witness() {
+            return label(HarvesterNames.WITNESS_NODE_LABEL, "true");
+        }
+
+        public Set<RancherRole> roles() {
+            return roles.isEmpty() ? Set.of() : EnumSet.copyOf(roles);
+        }
+
+        public boolean isInitNode() {
+            return initNode;
         }
 
         public String name() {
@@ -226,6 +298,11 @@ public final class Scenario {
         private final Map<String, String> labels = new LinkedHashMap<>();
         private final Map<String, String> nodeSelector = new LinkedHashMap<>();
         private final List<NodeSelectorRequirement> requiredNodeAffinity = new ArrayList<>();
+        private final List<Map<String, Object>> disks = new ArrayList<>();
+        private final List<Map<String, Object>> volumes = new ArrayList<>();
+        private final List<Map<String, Object>> hostDevices = new ArrayList<>();
+        private final List<Map<String, Object>> gpus = new ArrayList<>();
+        private boolean efi;
 
         private VmSpec(String namespace, String name) {
             this.namespace = Objects.requireNonNull(namespace);
@@ -296,6 +373,72 @@ public final class Scenario {
             requiredNodeAffinity.add(new NodeSelectorRequirementBuilder()
                     .withKey(key).withOperator(operator).withValues(values).build());
             return this;
+        }
+
+        /** A disk on a PVC ({@code spec.domain.devices.disks[].disk}, bus virtio). */
+        public VmSpec pvcDisk(String diskName, String claimName) {
+            disks.add(Map.of("name", diskName, "disk", Map.of("bus", "virtio")));
+            volumes.add(Map.of("name", diskName, "persistentVolumeClaim", Map.of("claimName", claimName)));
+            return this;
+        }
+
+        /** A CD-ROM backed by a PVC ({@code spec.domain.devices.disks[].cdrom}), e.g. an ISO image. */
+        public VmSpec cdrom(String diskName, String bus, String claimName) {
+            disks.add(Map.of("name", diskName, "cdrom", Map.of("bus", bus)));
+            volumes.add(Map.of("name", diskName, "persistentVolumeClaim", Map.of("claimName", claimName)));
+            return this;
+        }
+
+        /** A CD-ROM carrying cloud-init user data ({@code cloudInitNoCloud}). */
+        public VmSpec cloudInitCdrom(String diskName, String bus, String userData) {
+            disks.add(Map.of("name", diskName, "cdrom", Map.of("bus", bus)));
+            volumes.add(Map.of("name", diskName, "cloudInitNoCloud", Map.of("userData", userData)));
+            return this;
+        }
+
+        /** A disk from a container image ({@code spec.volumes[].containerDisk}). */
+        public VmSpec containerDisk(String diskName, String image) {
+            disks.add(Map.of("name", diskName, "disk", Map.of("bus", "virtio")));
+            volumes.add(Map.of("name", diskName, "containerDisk", Map.of("image", image)));
+            return this;
+        }
+
+        /** A PCI or USB device passed through ({@code spec.domain.devices.hostDevices}); KubeVirt then says LiveMigratable=False. */
+        public VmSpec hostDevice(String deviceName, String resourceName) {
+            hostDevices.add(Map.of("name", deviceName, "deviceName", resourceName));
+            return notLiveMigratable("HostDeviceNotLiveMigratable");
+        }
+
+        /** A vGPU ({@code spec.domain.devices.gpus}); KubeVirt then says LiveMigratable=False. */
+        public VmSpec gpu(String deviceName, String resourceName) {
+            gpus.add(Map.of("name", deviceName, "deviceName", resourceName));
+            return notLiveMigratable("HostDeviceNotLiveMigratable");
+        }
+
+        /** UEFI firmware without secure boot, as Harvester's repo VM has. */
+        public VmSpec efi() {
+            this.efi = true;
+            return this;
+        }
+
+        public List<Map<String, Object>> disks() {
+            return List.copyOf(disks);
+        }
+
+        public List<Map<String, Object>> volumes() {
+            return List.copyOf(volumes);
+        }
+
+        public List<Map<String, Object>> hostDevices() {
+            return List.copyOf(hostDevices);
+        }
+
+        public List<Map<String, Object>> gpus() {
+            return List.copyOf(gpus);
+        }
+
+        public boolean isEfi() {
+            return efi;
         }
 
         public String namespace() {

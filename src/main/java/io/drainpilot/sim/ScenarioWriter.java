@@ -5,13 +5,16 @@ import io.drainpilot.kubevirt.KubeVirt;
 import io.drainpilot.kubevirt.VirtualMachine;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResourceBuilder;
+import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.NodeBuilder;
+import io.fabric8.kubernetes.api.model.NodeSystemInfoBuilder;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.api.model.Taint;
 import io.fabric8.kubernetes.api.model.TaintBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.utils.Serialization;
 
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -30,10 +33,15 @@ final class ScenarioWriter {
 
     void write(Scenario scenario) {
         writeKubeVirt(scenario);
-        scenario.nodes().forEach(this::writeNode);
+        HarvesterSpec harvester = scenario.harvester();
+        scenario.nodes().forEach(n -> writeNode(n, harvester));
         scenario.vms().forEach(this::writeVm);
         if (scenario.harvesterUpgrade() != null) {
             writeUpgrade(scenario.harvesterUpgrade());
+        }
+        if (harvester != null) {
+            writeHarvesterSettings(harvester);
+            writeProvisioningCluster(harvester);
         }
     }
 
@@ -54,8 +62,19 @@ final class ScenarioWriter {
         client.resource(created).updateStatus();
     }
 
-    private void writeNode(Scenario.NodeSpec spec) {
+    private void writeNode(Scenario.NodeSpec spec, HarvesterSpec harvester) {
         Map<String, String> labels = new LinkedHashMap<>(spec.cpu().labels(spec.name()));
+        // the node-role labels RKE2 gives its nodes
+        if (spec.roles().contains(RancherRole.ETCD)) {
+            labels.put("node-role.kubernetes.io/etcd", "true");
+        }
+        if (spec.roles().contains(RancherRole.CONTROL_PLANE)) {
+            labels.put("node-role.kubernetes.io/control-plane", "true");
+            labels.put("node-role.kubernetes.io/master", "true");
+        }
+        if (harvester != null) {
+            labels.put("harvesterhci.io/managed", "true");
+        }
         labels.putAll(spec.labels());
         Map<String, String> annotations = new LinkedHashMap<>(spec.annotations());
         if (spec.machine() != null) {
@@ -65,7 +84,7 @@ final class ScenarioWriter {
                 .map(t -> new TaintBuilder().withKey(t.key()).withValue(t.value()).withEffect(t.effect()).build())
                 .toList();
         Quantity memory = new Quantity(spec.allocatableMemory());
-        client.nodes().resource(new NodeBuilder()
+        Node node = new NodeBuilder()
                 .withNewMetadata().withName(spec.name()).withLabels(labels).withAnnotations(annotations).endMetadata()
                 .withNewSpec().withUnschedulable(spec.isUnschedulable() ? Boolean.TRUE : null).withTaints(taints)
                 .endSpec()
@@ -74,18 +93,109 @@ final class ScenarioWriter {
                 .addToCapacity("memory", memory).addToCapacity("cpu", new Quantity("12"))
                 .addNewCondition().withType("Ready").withStatus("True").withReason("KubeletReady").endCondition()
                 .endStatus()
-                .build()).create();
+                .build();
+        if (harvester != null) {
+            // Harvester tells a rebooted node by its OS image; Rancher's upgrade changes the kubelet version
+            node.getStatus().setNodeInfo(new NodeSystemInfoBuilder().withOsImage(harvester.osImageBefore())
+                    .withKubeletVersion(RancherUpgradeFlow.KUBERNETES_BEFORE).build());
+        }
+        client.nodes().resource(node).create();
         if (spec.machine() != null) {
-            writeMachinePlan(spec.machine());
+            writeMachinePlan(spec);
         }
     }
 
-    private void writeMachinePlan(String machine) {
+    private void writeMachinePlan(Scenario.NodeSpec node) {
+        Map<String, String> labels = new LinkedHashMap<>();
+        labels.put(Names.RANCHER_MACHINE_NAME_LABEL, node.machine());
+        // Rancher keeps the machine's roles on its plan Secret; the planner orders its tiers by them
+        if (node.roles().contains(RancherRole.ETCD)) {
+            labels.put(HarvesterNames.RANCHER_ETCD_ROLE, "true");
+        }
+        if (node.roles().contains(RancherRole.CONTROL_PLANE)) {
+            labels.put(HarvesterNames.RANCHER_CONTROL_PLANE_ROLE, "true");
+        }
+        if (node.roles().contains(RancherRole.WORKER)) {
+            labels.put(HarvesterNames.RANCHER_WORKER_ROLE, "true");
+        }
+        if (node.isInitNode()) {
+            labels.put(HarvesterNames.RANCHER_INIT_NODE, "true");
+        }
         client.secrets().inNamespace(Names.RANCHER_PLAN_NAMESPACE).resource(new SecretBuilder()
-                .withNewMetadata().withNamespace(Names.RANCHER_PLAN_NAMESPACE).withName(machine + "-machine-plan")
-                .addToLabels(Names.RANCHER_MACHINE_NAME_LABEL, machine).endMetadata()
+                .withNewMetadata().withNamespace(Names.RANCHER_PLAN_NAMESPACE).withName(planSecretName(node.machine()))
+                .withLabels(labels).endMetadata()
                 .withType(Names.RANCHER_PLAN_SECRET_TYPE)
                 .build()).create();
+    }
+
+    static String planSecretName(String machine) {
+        return machine + "-machine-plan";
+    }
+
+    /** {@code server-version} (the release now running) and {@code upgrade-config}. */
+    private void writeHarvesterSettings(HarvesterSpec spec) {
+        writeSetting(HarvesterNames.SERVER_VERSION_SETTING, spec.version().text());
+        Map<String, Object> config = new LinkedHashMap<>();
+        config.put("imagePreloadOption", Map.of("strategy", Map.of("type", "sequential")));
+        if (spec.version().honoursPauseMap()) {
+            Map<String, Object> strategy = new LinkedHashMap<>();
+            strategy.put("mode", spec.manualNodeUpgrade() ? "manual" : "auto");
+            if (!spec.pauseNodes().isEmpty()) {
+                strategy.put("pauseNodes", spec.pauseNodes());
+            }
+            config.put("nodeUpgradeOption", Map.of("strategy", strategy));
+        }
+        config.put("restoreVM", spec.restoreVm());
+        writeSetting(HarvesterNames.UPGRADE_CONFIG_SETTING, Serialization.asJson(config));
+    }
+
+    private void writeSetting(String name, String value) {
+        GenericKubernetesResource setting = new GenericKubernetesResourceBuilder()
+                .withApiVersion(HarvesterNames.GROUP_VERSION).withKind(HarvesterNames.SETTING_KIND)
+                .withNewMetadata().withName(name).endMetadata()
+                .addToAdditionalProperties("value", value)
+                .build();
+        client.genericKubernetesResources(HarvesterNames.GROUP_VERSION, HarvesterNames.SETTING_KIND)
+                .resource(setting).create();
+    }
+
+    /**
+     * Rancher's {@code fleet-local/local} provisioning cluster. The hooks a scenario adds are registered before the
+     * upgrade; Harvester adds its own (and turns draining on) when it starts upgrading the nodes.
+     */
+    private void writeProvisioningCluster(HarvesterSpec spec) {
+        Map<String, Object> drainOptions = new LinkedHashMap<>();
+        drainOptions.put("enabled", false);
+        drainOptions.put("force", false);
+        drainOptions.put("deleteEmptyDirData", false);
+        drainOptions.put("disableEviction", false);
+        drainOptions.put("gracePeriod", 0);
+        drainOptions.put("timeout", 0);
+        drainOptions.put("skipWaitForDeleteTimeoutSeconds", 0);
+        hookList(spec.extraPreDrainHooks()).ifPresent(h -> drainOptions.put("preDrainHooks", h));
+        hookList(spec.postDrainHooks().subList(1, spec.postDrainHooks().size()))
+                .ifPresent(h -> drainOptions.put("postDrainHooks", h));
+        Map<String, Object> upgradeStrategy = new LinkedHashMap<>();
+        upgradeStrategy.put("controlPlaneConcurrency", "1");
+        upgradeStrategy.put("workerConcurrency", "1");
+        upgradeStrategy.put("controlPlaneDrainOptions", drainOptions);
+        upgradeStrategy.put("workerDrainOptions", new LinkedHashMap<>(drainOptions));
+        GenericKubernetesResource cluster = new GenericKubernetesResourceBuilder()
+                .withApiVersion(HarvesterNames.PROVISIONING_GROUP_VERSION).withKind(HarvesterNames.PROVISIONING_CLUSTER_KIND)
+                .withNewMetadata().withNamespace(Names.RANCHER_PLAN_NAMESPACE).withName(HarvesterNames.LOCAL_CLUSTER)
+                .endMetadata()
+                .addToAdditionalProperties("spec", Map.of("kubernetesVersion", RancherUpgradeFlow.KUBERNETES_BEFORE,
+                        "rkeConfig", Map.of("upgradeStrategy", upgradeStrategy)))
+                .build();
+        client.genericKubernetesResources(HarvesterNames.PROVISIONING_GROUP_VERSION, HarvesterNames.PROVISIONING_CLUSTER_KIND)
+                .inNamespace(Names.RANCHER_PLAN_NAMESPACE).resource(cluster).create();
+    }
+
+    private static java.util.Optional<List<Map<String, String>>> hookList(java.util.Collection<String> annotations) {
+        if (annotations.isEmpty()) {
+            return java.util.Optional.empty();
+        }
+        return java.util.Optional.of(annotations.stream().map(a -> Map.of("annotation", a)).toList());
     }
 
     private void writeVm(Scenario.VmSpec spec) {

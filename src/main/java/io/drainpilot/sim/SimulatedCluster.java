@@ -22,7 +22,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * A Kubernetes API server on localhost (fabric8's CRUD mock behind {@link SimDispatcher}) holding a
- * {@link Scenario}, with a {@link KubeVirtSimulator} acting as KubeVirt's controllers.
+ * {@link Scenario}, with a {@link KubeVirtSimulator} acting as KubeVirt's controllers and, for a scenario with a
+ * Harvester upgrade, a {@link HarvesterUpgradeSimulator} acting as Harvester's and Rancher's.
  */
 public final class SimulatedCluster implements AutoCloseable {
     private static final java.util.logging.Logger QUIET_MOCK_SERVER = java.util.logging.Logger.getLogger("io.fabric8.mockwebserver");
@@ -34,6 +35,7 @@ public final class SimulatedCluster implements AutoCloseable {
     private final SimDispatcher dispatcher;
     private final SimRecord record;
     private final KubeVirtSimulator simulator;
+    private final HarvesterUpgradeSimulator harvester;
     private final KubernetesClient simulatorClient;
 
     private SimulatedCluster(Scenario scenario, SimSettings settings) {
@@ -56,7 +58,9 @@ public final class SimulatedCluster implements AutoCloseable {
             server.destroy();
             throw e;
         }
-        this.simulator = new KubeVirtSimulator(simulatorClient, settings, record);
+        this.simulator = new KubeVirtSimulator(simulatorClient, settings, record, scenario.kubeVirtEvacuation());
+        this.harvester = scenario.harvester() == null ? null
+                : new HarvesterUpgradeSimulator(simulatorClient, settings, scenario.harvester(), record);
         LOG.info("simulated cluster at {}: {} nodes, {} VMs, KubeVirt {}", masterUrl(), scenario.nodes().size(),
                 scenario.vms().size(), scenario.kubeVirtVersion());
     }
@@ -65,6 +69,12 @@ public final class SimulatedCluster implements AutoCloseable {
     public static SimulatedCluster start(Scenario scenario, SimSettings settings) {
         SimulatedCluster cluster = new SimulatedCluster(scenario, settings);
         cluster.simulator.start();
+        if (cluster.harvester != null) {
+            cluster.harvester.start();
+            if (scenario.harvester().startsAutomatically()) {
+                cluster.harvester.startUpgrade();
+            }
+        }
         return cluster;
     }
 
@@ -90,6 +100,14 @@ public final class SimulatedCluster implements AutoCloseable {
         return record;
     }
 
+    /** The simulated Harvester upgrade of a scenario built with {@link Scenario.Builder#harvester}. */
+    public HarvesterUpgradeSimulator harvester() {
+        if (harvester == null) {
+            throw new IllegalStateException("this scenario simulates no Harvester upgrade");
+        }
+        return harvester;
+    }
+
     /** For fault injection: requests pass through interceptors before the simulated API server handles them. */
     public SimDispatcher dispatcher() {
         return dispatcher;
@@ -110,6 +128,9 @@ public final class SimulatedCluster implements AutoCloseable {
 
     @Override
     public void close() {
+        if (harvester != null) {
+            harvester.stop();
+        }
         simulator.stop();
         simulatorClient.close();
         server.destroy();
@@ -138,9 +159,18 @@ public final class SimulatedCluster implements AutoCloseable {
                 crd(VirtualMachine.class, true),
                 crd(VirtualMachineInstanceMigration.class, true),
                 crd(KubeVirt.class, true),
+                // Harvester's Upgrade CRD has no status subresource: its controllers write status with plain updates
                 new CustomResourceDefinitionContext.Builder().withGroup("harvesterhci.io").withVersion("v1beta1")
                         .withKind(ScenarioWriter.HARVESTER_UPGRADE_KIND).withPlural("upgrades")
                         .withName("upgrades.harvesterhci.io").withScope("Namespaced").withStatusSubresource(false)
+                        .build(),
+                new CustomResourceDefinitionContext.Builder().withGroup("harvesterhci.io").withVersion("v1beta1")
+                        .withKind(HarvesterNames.SETTING_KIND).withPlural("settings")
+                        .withName("settings.harvesterhci.io").withScope("Cluster").withStatusSubresource(false)
+                        .build(),
+                new CustomResourceDefinitionContext.Builder().withGroup("provisioning.cattle.io").withVersion("v1")
+                        .withKind(HarvesterNames.PROVISIONING_CLUSTER_KIND).withPlural("clusters")
+                        .withName("clusters.provisioning.cattle.io").withScope("Namespaced").withStatusSubresource(true)
                         .build());
     }
 

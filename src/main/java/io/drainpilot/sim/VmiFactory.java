@@ -20,7 +20,8 @@ import java.util.Map;
 final class VmiFactory {
     /**
      * Sim-only VM annotation carrying why its VMIs are not live-migratable. Real KubeVirt derives the
-     * LiveMigratable condition from disks and devices; the simulator has no disks, so the VM says it.
+     * LiveMigratable condition from disks and devices; the simulator does not derive it from the disks and devices a
+     * VM may carry, so the VM says it (a host device or GPU sets it).
      */
     static final String NOT_LIVE_MIGRATABLE_ANNOTATION = "sim.drainpilot.io/not-live-migratable";
 
@@ -71,6 +72,25 @@ final class VmiFactory {
         s.domain.resources.requests = new LinkedHashMap<>(Map.of("memory", spec.memory()));
         if (!spec.nodeSelector().isEmpty()) {
             s.nodeSelector = new LinkedHashMap<>(spec.nodeSelector());
+        }
+        Map<String, Object> devices = new LinkedHashMap<>();
+        if (!spec.disks().isEmpty()) {
+            devices.put("disks", spec.disks());
+        }
+        if (!spec.hostDevices().isEmpty()) {
+            devices.put("hostDevices", spec.hostDevices());
+        }
+        if (!spec.gpus().isEmpty()) {
+            devices.put("gpus", spec.gpus());
+        }
+        if (!devices.isEmpty()) {
+            s.domain.unknownField("devices", devices);
+        }
+        if (!spec.volumes().isEmpty()) {
+            s.unknownField("volumes", spec.volumes());
+        }
+        if (spec.isEfi()) {
+            s.domain.unknownField("firmware", Map.of("bootloader", Map.of("efi", Map.of("secureBoot", false))));
         }
         if (!spec.requiredNodeAffinity().isEmpty()) {
             s.affinity = new AffinityBuilder().withNewNodeAffinity()

@@ -5,12 +5,14 @@ import io.drainpilot.kubevirt.KubeVirt;
 import io.drainpilot.kubevirt.KubeVirtNames;
 import io.drainpilot.kubevirt.VirtualMachine;
 import io.drainpilot.kubevirt.VirtualMachineInstance;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
+import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -71,6 +73,63 @@ class ScenariosTest {
                 assertThat(c.status).isEqualTo("False");
                 assertThat(c.reason).isEqualTo("DisksNotLiveMigratable");
             }));
+        }
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void harvesterUpgradeScenarioHasWhatAHarvesterClusterHasBeforeItsUpgrade() {
+        HarvesterSpec spec = HarvesterSpec.of("v1.7.0").restoreVm(true).manualNodeUpgrade("node-2")
+                .preDrainHook(Names.PRE_HOOK);
+        try (SimulatedCluster cluster = SimulatedCluster.start(Scenarios.harvesterUpgradeCluster(spec).build(),
+                SimSettings.forTests());
+             KubernetesClient client = cluster.newClient()) {
+            GenericKubernetesResource version = client.genericKubernetesResources(HarvesterNames.GROUP_VERSION,
+                    HarvesterNames.SETTING_KIND).withName(HarvesterNames.SERVER_VERSION_SETTING).get();
+            assertThat(version.getAdditionalProperties()).containsEntry("value", "v1.7.0");
+            String config = (String) client.genericKubernetesResources(HarvesterNames.GROUP_VERSION,
+                    HarvesterNames.SETTING_KIND).withName(HarvesterNames.UPGRADE_CONFIG_SETTING).get()
+                    .getAdditionalProperties().get("value");
+            assertThat(config).contains("\"restoreVM\":true").contains("\"mode\":\"manual\"")
+                    .contains("\"pauseNodes\":[\"node-2\"]");
+            assertThat(client.resources(KubeVirt.class).inNamespace("harvester-system").withName("kubevirt").get()
+                    .getStatus().observedKubeVirtVersion).isEqualTo("v1.6.0");
+
+            // the hook registered before the upgrade; Harvester adds its own when the nodes' turn comes
+            GenericKubernetesResource rancher = client.genericKubernetesResources(HarvesterNames.PROVISIONING_GROUP_VERSION,
+                    HarvesterNames.PROVISIONING_CLUSTER_KIND).inNamespace(Names.RANCHER_PLAN_NAMESPACE)
+                    .withName(HarvesterNames.LOCAL_CLUSTER).get();
+            Object hooks = HarvesterView.path(rancher.getAdditionalProperties().get("spec"), "rkeConfig",
+                    "upgradeStrategy", "controlPlaneDrainOptions", "preDrainHooks");
+            assertThat((List<Map<String, String>>) hooks).containsExactly(Map.of("annotation", Names.PRE_HOOK));
+
+            Node node1 = client.nodes().withName("node-1").get();
+            assertThat(node1.getMetadata().getLabels()).containsEntry("node-role.kubernetes.io/etcd", "true")
+                    .containsEntry("node-role.kubernetes.io/control-plane", "true");
+            assertThat(node1.getStatus().getNodeInfo().getOsImage()).isEqualTo("Harvester v1.6.0");
+            Secret plan1 = client.secrets().inNamespace(Names.RANCHER_PLAN_NAMESPACE)
+                    .withLabel(Names.RANCHER_MACHINE_NAME_LABEL, "custom-4d1c2f0a9b3e").list().getItems().get(0);
+            assertThat(plan1.getMetadata().getLabels()).containsEntry(HarvesterNames.RANCHER_INIT_NODE, "true")
+                    .containsEntry(HarvesterNames.RANCHER_ETCD_ROLE, "true")
+                    .containsEntry(HarvesterNames.RANCHER_CONTROL_PLANE_ROLE, "true")
+                    .containsEntry(HarvesterNames.RANCHER_WORKER_ROLE, "true");
+
+            // the repo VMI carries its CD-ROMs the way KubeVirt copies them from the VM template
+            VirtualMachineInstance repo = client.resources(VirtualMachineInstance.class).inNamespace("harvester-system")
+                    .withName(Scenarios.UPGRADE_REPO_VM).get();
+            assertThat(repo.getSpec().domain.cpu.model).isEqualTo(KubeVirtNames.CPU_HOST_PASSTHROUGH);
+            Map<String, Object> devices = (Map<String, Object>) repo.getSpec().domain.unknownFields().get("devices");
+            assertThat((List<Map<String, Object>>) devices.get("disks")).extracting(d -> d.get("name"), d -> d.get("cdrom"))
+                    .containsExactly(org.assertj.core.groups.Tuple.tuple("disk-0", Map.of("bus", "scsi")),
+                            org.assertj.core.groups.Tuple.tuple("cloudinitdisk", Map.of("bus", "scsi")));
+            assertThat((List<Map<String, Object>>) repo.getSpec().unknownFields().get("volumes")).first()
+                    .satisfies(v -> assertThat(v).containsEntry("persistentVolumeClaim",
+                            Map.of("claimName", Scenarios.UPGRADE_REPO_VM + "-disk-0")));
+            assertThat(client.resources(VirtualMachine.class).inNamespace("harvester-system")
+                    .withName(Scenarios.UPGRADE_REPO_VM).get().runStrategy()).isEqualTo(VirtualMachine.RERUN_ON_FAILURE);
+            // nothing happens until the upgrade is started
+            assertThat(cluster.harvester().upgrade()).isNull();
+            assertThat(cluster.harvester().upgradeState()).isEqualTo(HarvesterUpgradeSimulator.UpgradeState.NOT_STARTED);
         }
     }
 
