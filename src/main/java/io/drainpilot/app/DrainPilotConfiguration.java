@@ -8,6 +8,7 @@ import io.drainpilot.config.Settings;
 import io.drainpilot.drain.DrainRelease;
 import io.drainpilot.drain.DrainScanner;
 import io.drainpilot.drain.DrainTrigger;
+import io.drainpilot.harvester.HarvesterConductor;
 import io.drainpilot.drain.NodeEvacuation;
 import io.drainpilot.kubevirt.ClusterApi;
 import io.drainpilot.kubevirt.WriteFence;
@@ -46,6 +47,8 @@ public class DrainPilotConfiguration implements CamelConfiguration {
     public static final String CLIENT = "kubernetesClient";
     /** The evaluation queue's endpoint (routes/scan.camel.yaml, route node-events). */
     static final String NODE_QUEUE_URI = "seda:drainpilot-nodes";
+    /** The Harvester conductor's queue (routes/harvester-upgrade.camel.yaml). */
+    static final String UPGRADE_QUEUE_URI = "seda:drainpilot-upgrade";
     /** How long an evaluation waits for the first list of a node's VMIs before it gives up (and is retried). */
     static final java.time.Duration VMI_SYNC_TIMEOUT = java.time.Duration.ofSeconds(20);
 
@@ -74,6 +77,7 @@ public class DrainPilotConfiguration implements CamelConfiguration {
         ClusterApi api = new ClusterApi(client, settings.dryRun, fence);
         ClusterView view = new ClusterView(api, settings, VMI_SYNC_TIMEOUT);
         NodeQueue queue = bind(registry, api, view, settings);
+        NodeQueue upgradeQueue = registry.lookupByNameAndType("upgradeQueue", NodeQueue.class);
         // readiness: the API server answers and the view has its first lists (Camel's routes check adds "routes started")
         registry.bind("kubernetesApiHealthCheck", new KubernetesApiHealthCheck(api, settings.healthApiTimeout, view::notSynced));
         DrainMetrics metrics = registry.findSingleByType(DrainMetrics.class);
@@ -91,19 +95,33 @@ public class DrainPilotConfiguration implements CamelConfiguration {
                 // watch events reach the evaluation queue from now on (the scan timer covers what came before)
                 org.apache.camel.ProducerTemplate template = ctx.createProducerTemplate();
                 queue.connect(node -> template.sendBody(NODE_QUEUE_URI, node));
-                LOG.info(startedLine(ctx, settings));
+                upgradeQueue.connect(look -> template.sendBody(UPGRADE_QUEUE_URI, look));
+                LOG.info(startedLine(ctx, settings, harvesterMode(view, registry)));
             }
 
             @Override
             public void onContextStopping(CamelContext ctx) {
                 queue.connect(null);
+                upgradeQueue.connect(null);
                 view.close();
             }
         });
     }
 
     /** What an operator wants to see once: that it runs, how often it looks, and where to look at it. */
-    static String startedLine(CamelContext context, Settings settings) {
+    /** The Harvester mode for the startup line: the view's first lists are waited for briefly, to say it right. */
+    private static String harvesterMode(ClusterView view, Registry registry) {
+        try {
+            if (!view.awaitSynced(java.time.Duration.ofSeconds(5))) {
+                return "decided once the cluster is read";
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return registry.lookupByNameAndType("harvesterConductor", HarvesterConductor.class).mode().describe();
+    }
+
+    static String startedLine(CamelContext context, Settings settings, String harvester) {
         java.util.function.Function<String, String> property =
                 key -> context.getPropertiesComponent().resolveProperty(key).orElse("").trim();
         boolean management = !"false".equalsIgnoreCase(property.apply("camel.management.enabled"));
@@ -115,6 +133,7 @@ public class DrainPilotConfiguration implements CamelConfiguration {
                 + Durations.format(settings.scanPeriod) + ", await every " + Durations.format(settings.awaitPeriod)
                 + (settings.dryRun ? ", dry run (no changes)" : "")
                 + (settings.leaderEnabled ? ", leader election on (only the leader scans)" : "")
+                + "; Harvester upgrades: " + harvester
                 + "; status http://<host>:" + property.apply("camel.server.port") + "/drainpilot/" + observe;
     }
 
@@ -152,10 +171,11 @@ public class DrainPilotConfiguration implements CamelConfiguration {
         StatusBoard board = new StatusBoard();
         ProblemReporter problems = new ProblemReporter(api, settings.events);
         NodeQueue queue = new NodeQueue();
+        NodeQueue upgradeQueue = new NodeQueue();
         DrainScanner scanner = new DrainScanner(view, api, settings, problems, board, metrics);
         NodeEvacuation evacuation = new NodeEvacuation(view, api, settings, problems, board, clock, scanner::draining);
         scanner.trimWatchesOf(evacuation);
-        view.listen(new DrainTrigger(view, queue, scanner::draining));
+        view.listen(new DrainTrigger(view, queue, upgradeQueue, scanner::draining));
         metrics.board(board);
         registry.bind("drainMetrics", metrics);
         registry.bind("statusBoard", board);
@@ -164,6 +184,8 @@ public class DrainPilotConfiguration implements CamelConfiguration {
         registry.bind("clusterApi", api);
         registry.bind("clusterView", view);
         registry.bind("nodeQueue", queue);
+        registry.bind("upgradeQueue", upgradeQueue);
+        registry.bind("harvesterConductor", new HarvesterConductor(view, api, settings, board));
         registry.bind("drainScanner", scanner);
         registry.bind("nodeEvacuation", evacuation);
         registry.bind("drainRelease", new DrainRelease(api, settings));

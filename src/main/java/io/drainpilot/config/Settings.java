@@ -19,6 +19,7 @@ public final class Settings {
     public static final Set<String> STEERING = Set.of("auto", "on", "off");
     public static final Set<String> FALLBACKS = Set.of("shutdown-restart", "block", "release");
     public static final Set<String> WEBHOOK_FORMATS = Set.of("plain", "alertmanager");
+    public static final Set<String> CONDUCTOR = Set.of("auto", "on", "off");
 
     // polling
     public final Duration scanPeriod;
@@ -69,6 +70,8 @@ public final class Settings {
     public final Duration leaderRetryPeriod;
     // health
     public final Duration healthApiTimeout;
+    // Harvester upgrades
+    public final String harvesterConductor;
 
     /** Every key this class reads; the others in the drainpilot.* space are Camel route placeholders. */
     public static final Set<String> KNOWN_KEYS;
@@ -145,6 +148,7 @@ public final class Settings {
                     + " (the Deployment sets it from the downward API: POD_NAME)");
         }
         healthApiTimeout = duration("drainpilot.health.api-timeout", "3s", Duration.ofMillis(100), Duration.ofMinutes(1));
+        harvesterConductor = oneOf("drainpilot.harvester.conductor", "auto", CONDUCTOR);
     }
 
     /** Reads and checks every key; throws {@link InvalidSettingException} listing every problem found. */

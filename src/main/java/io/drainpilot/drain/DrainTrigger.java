@@ -23,11 +23,14 @@ import java.util.function.Supplier;
 public class DrainTrigger implements ClusterChanges {
     private final ClusterView view;
     private final NodeQueue queue;
+    private final NodeQueue upgrade;
     private final Supplier<java.util.Set<String>> draining;
 
-    public DrainTrigger(ClusterView view, NodeQueue queue, Supplier<java.util.Set<String>> draining) {
+    /** @param upgrade the Harvester conductor's queue: an upgrade or a drain request changed */
+    public DrainTrigger(ClusterView view, NodeQueue queue, NodeQueue upgrade, Supplier<java.util.Set<String>> draining) {
         this.view = view;
         this.queue = queue;
+        this.upgrade = upgrade;
         this.draining = draining;
     }
 
@@ -59,6 +62,7 @@ public class DrainTrigger implements ClusterChanges {
         if (machine != null) {
             view.nodeOfMachine(machine).ifPresent(n -> queue.offer(n.getMetadata().getName()));
         }
+        upgrade.offer(UPGRADE);
     }
 
     @Override
@@ -108,7 +112,11 @@ public class DrainTrigger implements ClusterChanges {
     @Override
     public void installation() {
         allDraining();
+        upgrade.offer(UPGRADE);
     }
+
+    /** The conductor looks at the whole upgrade: one key for its queue. */
+    static final String UPGRADE = "upgrade";
 
     private void allDraining() {
         draining.get().forEach(queue::offer);

@@ -14,6 +14,8 @@ import io.drainpilot.names.Bookkeeping;
 import io.drainpilot.names.Names;
 import io.drainpilot.observe.StatusBoard;
 import io.drainpilot.plan.EvacuationPlanner;
+import io.drainpilot.plan.HarvesterRisk;
+import io.drainpilot.plan.UpgradeMode;
 import io.drainpilot.plan.InFlightMigrations;
 import io.drainpilot.plan.MigrationLimits;
 import io.drainpilot.plan.PlanInputs;
@@ -24,7 +26,9 @@ import io.drainpilot.plan.Triage;
 import io.drainpilot.plan.VmiMemory;
 import io.drainpilot.plan.VmiOrder;
 import io.drainpilot.view.ClusterView;
+import io.drainpilot.work.Alert;
 import io.drainpilot.work.Decision;
+import io.drainpilot.work.HarvesterUpgrade;
 import io.drainpilot.work.DrainMarks;
 import io.drainpilot.work.DrainRequest;
 import io.drainpilot.work.NodePlan;
@@ -80,6 +84,8 @@ public class NodeEvacuation {
     private final Map<String, String> lastLoggedPlan = new ConcurrentHashMap<>();
     /** Each node's CPU labels parsed once per version of the node, not once per VM planned. */
     private final Map<String, ParsedCpu> cpuByNode = new ConcurrentHashMap<>();
+    /** Per drain, the VMs seen on its node: one that vanishes without an outcome is looked into once. */
+    private final Map<String, Set<String>> seenByDrain = new ConcurrentHashMap<>();
     /** Per draining node, the candidate targets whose VMIs are watched for their free memory. */
     private final Map<String, Set<String>> memoryWatches = new ConcurrentHashMap<>();
 
@@ -183,6 +189,7 @@ public class NodeEvacuation {
         Instant now = clock.instant();
         List<VirtualMachineInstance> running = new ArrayList<>();
         List<String> notRunning = new ArrayList<>();
+        Set<String> notRunningKeys = new HashSet<>();
         for (VirtualMachineInstance v : view.vmisOn(name)) {
             if (v.nodeName().map(n -> !n.equals(name)).orElse(false)) {
                 continue; // moved: its label has not caught up yet
@@ -193,9 +200,25 @@ public class NodeEvacuation {
                     && v.getMetadata().getDeletionTimestamp() == null) {
                 notRunning.add(v.getMetadata().getNamespace() + "/" + v.getMetadata().getName()
                         + " (" + (v.phase().isEmpty() ? "no phase" : v.phase()) + ")");
+                notRunningKeys.add(key(v));
             }
         }
-        running.sort(order.comparator());
+        Optional<HarvesterUpgrade> upgrade = HarvesterUpgrade.running(view.harvesterUpgrades());
+        UpgradeMode.Decision mode = UpgradeMode.decide(settings.harvesterConductor,
+                upgrade.isPresent() ? view.harvesterVersion() : Optional.empty(), upgrade);
+        Map<String, String> risk = new HashMap<>();
+        if (mode.mode() == UpgradeMode.Mode.HOOK) {
+            // beside Harvester's pre-drain job: what it would stop must move first, the repo VM first of all
+            int minor = UpgradeMode.minor(view.harvesterVersion().orElse(upgrade.get().version()));
+            List<Node> all = view.nodes();
+            for (VirtualMachineInstance v : running) {
+                HarvesterRisk.stopReason(v, minor, all).ifPresent(r -> risk.put(key(v),
+                        "Harvester's pre-drain job (" + (minor < 0 ? "unknown release" : "v1." + minor)
+                                + ") would stop it: " + r));
+            }
+        }
+        running.sort(java.util.Comparator.<VirtualMachineInstance, Boolean>comparing(v -> !VmiOrder.isUpgradeRepo(v))
+                .thenComparing(v -> !risk.containsKey(key(v))).thenComparing(order.comparator()));
 
         Optional<KubeVirt> kubeVirt = view.kubeVirt();
         boolean steer = TargetSteering.enabled(settings.targetSteering, kubeVirt);
@@ -222,7 +245,8 @@ public class NodeEvacuation {
             DrainMarks marks = DrainMarks.of(vmi, drainKey);
             int attempt = Math.max(marks.attempts(), lastAttempt(migrations, drainId)) + 1;
             if (t.state() != VmState.PLANNED) {
-                vms.add(new VmWork(name, drainKey, vmi, t.state(), null, t.note(), fallback, null, attempt));
+                vms.add(new VmWork(name, drainKey, vmi, t.state(), null, t.note(), fallback, null, attempt,
+                        risk.get(key(vmi))));
                 continue;
             }
             if (CpuRequirement.of(vmi).noCpuSection()) {
@@ -230,7 +254,8 @@ public class NodeEvacuation {
                         + " can only move to nodes of the same CPU generation; set a named model to move freely");
             }
             Decision decision = preferNotFailed(PLANNER.plan(vmi, source, nodes, cpu, inputs), marks.failedTargets());
-            vms.add(new VmWork(name, drainKey, vmi, VmState.PLANNED, decision, null, fallback, null, attempt));
+            vms.add(new VmWork(name, drainKey, vmi, VmState.PLANNED, decision, null, fallback, null, attempt,
+                    risk.get(key(vmi))));
         }
 
         // the caps, against everything in flight in the cluster (ours, KubeVirt's, anyone's)
@@ -267,7 +292,69 @@ public class NodeEvacuation {
         boolean blocked = planned.stream().anyMatch(ReleaseRule::heldByBlock);
         String state = fixedState != null ? fixedState : blocked ? Names.BLOCKED : Names.IN_PROGRESS;
         boolean releasable = fixedState == null && holds.isEmpty() && toStart.isEmpty() && toRecover.isEmpty();
-        return new NodePlan(request, state, planned, toStart, toRecover, releasable, holds);
+        List<Alert> notices = fixedState == null ? vanished(name, drainKey, planned, notRunningKeys, upgrade, mode)
+                : List.of();
+        return new NodePlan(request, state, planned, toStart, toRecover, releasable, holds, notices);
+    }
+
+    /**
+     * VMs this drain saw on the node that are gone now without an outcome (no migration of anyone's took them):
+     * stopped by Harvester's pre-drain job (recorded, told, never restarted by DrainPilot: Harvester starts its own
+     * VMs again), moved or deleted by someone else. Remembered in memory: after a restart only VMs seen since count.
+     */
+    private List<Alert> vanished(String node, String drainKey, List<VmWork> vms, Set<String> notRunning,
+            Optional<HarvesterUpgrade> upgrade, UpgradeMode.Decision mode) {
+        Set<String> seen = seenByDrain.computeIfAbsent(drainKey, k -> ConcurrentHashMap.newKeySet());
+        seenByDrain.keySet().removeIf(k -> k.startsWith(node + "/") && !k.equals(drainKey));
+        Set<String> here = new HashSet<>(notRunning);
+        vms.stream().filter(v -> v.state() != VmState.SKIPPED).forEach(v -> here.add(v.key()));
+        List<Alert> notices = new ArrayList<>();
+        Map<String, Outcome> outcomes = null;
+        for (String key : new ArrayList<>(seen)) {
+            if (here.contains(key)) {
+                continue;
+            }
+            String ns = key.substring(0, key.indexOf('/'));
+            String vm = key.substring(key.indexOf('/') + 1);
+            if (view.migrationsOfVmi(ns, vm).stream().anyMatch(m -> !m.phase().isFinal() || Triage.isOurs(m))) {
+                continue; // a migration still says where it went: the await stage settles it
+            }
+            if (outcomes == null) {
+                outcomes = NodeStatus.outcomesOf(view.node(node).map(DrainSignals::annotations).orElse(Map.of()));
+            }
+            seen.remove(key);
+            if (outcomes.containsKey(key)) {
+                continue;
+            }
+            Optional<VirtualMachineInstance> now = api.vmi(ns, vm);
+            if (now.isPresent() && now.get().nodeName().map(n -> !n.equals(node)).orElse(false)) {
+                status.recordIfAbsent(node, key, Outcome.MIGRATED);
+                continue;
+            }
+            Optional<VirtualMachine> owner = api.vm(ns, vm);
+            boolean stoppedByUs = owner.map(o -> o.getMetadata().getAnnotations()).map(a -> a.get(Bookkeeping.STOPPED_FOR_NODE))
+                    .map(node::equals).orElse(false);
+            if (stoppedByUs) {
+                status.recordIfAbsent(node, key, Outcome.SHUTDOWN_RESTART);
+                continue;
+            }
+            boolean byHarvester = upgrade.isPresent() && owner.isPresent() && now.isEmpty()
+                    && !upgrade.get().notStarted(node);
+            Outcome o = byHarvester ? Outcome.STOPPED_BY_HARVESTER : Outcome.GONE;
+            status.recordIfAbsent(node, key, o);
+            notices.add(byHarvester
+                    ? Alert.of(Alert.WARNING, node, ns, vm, "StoppedByHarvester", "Harvester's pre-drain job stopped it"
+                            + " before it could move (" + mode.mode().wire() + " mode); Harvester starts it again after"
+                            + " the node's upgrade", 0, "none")
+                    : Alert.of(Alert.INFO, node, ns, vm, "Gone", "its VMI left the node without a migration (stopped or"
+                            + " deleted by someone else)", 0, "none"));
+        }
+        seen.addAll(here);
+        return notices;
+    }
+
+    private static String key(VirtualMachineInstance v) {
+        return v.getMetadata().getNamespace() + "/" + v.getMetadata().getName();
     }
 
     /** The node's summary and state; the release itself is the route's own step. */

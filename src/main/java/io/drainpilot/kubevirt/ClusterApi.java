@@ -36,6 +36,10 @@ import java.util.UUID;
  */
 public class ClusterApi {
     private static final int CONFLICT_RETRIES = 5;
+    public static final String HARVESTER_NAMESPACE = "harvester-system";
+    public static final ResourceDefinitionContext HARVESTER_SETTING = new ResourceDefinitionContext.Builder()
+            .withGroup("harvesterhci.io").withVersion("v1beta1").withKind("Setting").withPlural("settings")
+            .withNamespaced(false).build();
     public static final ResourceDefinitionContext HARVESTER_UPGRADE = new ResourceDefinitionContext.Builder()
             .withGroup("harvesterhci.io").withVersion("v1beta1").withKind("Upgrade").withPlural("upgrades")
             .withNamespaced(true).build();
@@ -130,9 +134,10 @@ public class ClusterApi {
         return client.resources(KubeVirt.class).inAnyNamespace().runnableInformer(0).itemStore(store);
     }
 
-    @ApiCall(group = "harvesterhci.io", resource = "upgrades", verbs = {"list", "watch"})
+    /** Harvester's upgrades: they live in {@value #HARVESTER_NAMESPACE}. */
+    @ApiCall(group = "harvesterhci.io", resource = "upgrades", verbs = {"list", "watch"}, namespace = HARVESTER_NAMESPACE)
     public SharedIndexInformer<GenericKubernetesResource> upgradeInformer(ItemStore<GenericKubernetesResource> store) {
-        return client.genericKubernetesResources(HARVESTER_UPGRADE).inAnyNamespace().runnableInformer(0)
+        return client.genericKubernetesResources(HARVESTER_UPGRADE).inNamespace(HARVESTER_NAMESPACE).runnableInformer(0)
                 .itemStore(store);
     }
 
@@ -141,10 +146,11 @@ public class ClusterApi {
      * an informer on an absent kind would only fail and retry forever.
      */
     @ApiCall(group = KubeVirtNames.GROUP, resource = "kubevirts", verbs = "list")
-    @ApiCall(group = "harvesterhci.io", resource = "upgrades", verbs = "list")
-    public boolean serves(ResourceDefinitionContext kind) {
+    @ApiCall(group = "harvesterhci.io", resource = "upgrades", verbs = "list", namespace = HARVESTER_NAMESPACE)
+    public boolean serves(ResourceDefinitionContext kind, String namespace) {
         try {
-            client.genericKubernetesResources(kind).inAnyNamespace()
+            var op = client.genericKubernetesResources(kind);
+            (namespace == null ? op.inAnyNamespace() : op.inNamespace(namespace))
                     .list(new io.fabric8.kubernetes.api.model.ListOptionsBuilder().withLimit(1L).build());
             return true;
         } catch (KubernetesClientException e) {
@@ -185,6 +191,9 @@ public class ClusterApi {
             Node n = Optional.ofNullable(view.cached(Node.class, null, name)).orElseGet(() -> client.nodes().withName(name).get());
             skipWrite("annotate node " + name + " " + (n == null ? "?" : change.apply(annotationsOf(n))));
             return;
+        }
+        if (!fence.mayWrite()) {
+            throw new WriteFence.NotLeaderException("annotate node " + name);
         }
         patchWithRetry("annotate node " + name, view.cached(Node.class, null, name),
                 () -> client.nodes().withName(name).get(),
@@ -301,17 +310,6 @@ public class ClusterApi {
         }
     }
 
-    @ApiCall(group = KubeVirtNames.GROUP, resource = "virtualmachineinstancemigrations", verbs = {"get", "patch"})
-    public void annotateMigration(String namespace, String name, Map<String, String> annotations) {
-        if (skipWrite("annotate migration " + namespace + "/" + name + " " + annotations)) {
-            return;
-        }
-        var op = client.resources(VirtualMachineInstanceMigration.class).inNamespace(namespace);
-        patchWithRetry("annotate migration " + namespace + "/" + name,
-                view.cached(VirtualMachineInstanceMigration.class, namespace, name), () -> op.withName(name).get(),
-                patch -> op.withName(name).patch(JSON_PATCH, patch), v -> annotationOps(v, annotations));
-    }
-
     /** Deletes a migration (cancels it when it still runs); true when it existed. */
     @ApiCall(group = KubeVirtNames.GROUP, resource = "virtualmachineinstancemigrations", verbs = "delete")
     public boolean deleteMigration(String namespace, String name) {
@@ -324,6 +322,52 @@ public class ClusterApi {
                 .delete().isEmpty();
         view.deleted(gone);
         return existed;
+    }
+
+    // ---- Harvester
+
+    /**
+     * One Harvester setting's value ({@code server-version}: the release running), read when an upgrade needs it;
+     * empty on clusters without Harvester or when it cannot be read.
+     */
+    @ApiCall(group = "harvesterhci.io", resource = "settings", verbs = "get")
+    public Optional<String> harvesterSetting(String name) {
+        try {
+            GenericKubernetesResource s = client.genericKubernetesResources(HARVESTER_SETTING).withName(name).get();
+            if (s == null) {
+                return Optional.empty();
+            }
+            Object value = s.getAdditionalProperties().get("value");
+            Object fallback = s.getAdditionalProperties().get("default");
+            Object v = value != null && !String.valueOf(value).isBlank() ? value : fallback;
+            return Optional.ofNullable(v).map(String::valueOf).filter(x -> !x.isBlank());
+        } catch (KubernetesClientException e) {
+            if (e.getCode() == 404 || e.getCode() == 403) {
+                return Optional.empty();
+            }
+            throw e;
+        }
+    }
+
+    /**
+     * Changes a Harvester Upgrade's annotations as a function of their current values (the node-upgrade pause map,
+     * DrainPilot's record of what it paused), re-applied on the fresh object when Harvester wrote in between.
+     */
+    @ApiCall(group = "harvesterhci.io", resource = "upgrades", verbs = {"get", "patch"}, namespace = HARVESTER_NAMESPACE)
+    public void updateUpgradeAnnotations(String namespace, String name,
+            Function<Map<String, String>, Map<String, String>> change) {
+        var op = client.genericKubernetesResources(HARVESTER_UPGRADE).inNamespace(namespace);
+        if (dryRun) {
+            GenericKubernetesResource u = op.withName(name).get();
+            skipWrite("annotate Upgrade " + namespace + "/" + name + " " + (u == null ? "?" : change.apply(annotationsOf(u))));
+            return;
+        }
+        if (!fence.mayWrite()) {
+            throw new WriteFence.NotLeaderException("annotate Upgrade " + namespace + "/" + name);
+        }
+        patchWithRetry("annotate Upgrade " + namespace + "/" + name,
+                view.cached(GenericKubernetesResource.class, namespace, name), () -> op.withName(name).get(),
+                patch -> op.withName(name).patch(JSON_PATCH, patch), u -> annotationOps(u, change.apply(annotationsOf(u))));
     }
 
     // ---- Rancher machine-plan secrets (Harvester upgrades)

@@ -29,6 +29,9 @@ public final class Bookkeeping {
     /** Label on DrainPilot's migrations: which attempt for the VM in that drain (1, 2, ...). */
     public static final String MIGRATION_ATTEMPT = Names.PREFIX + "attempt";
 
+    /** On a Harvester Upgrade: the nodes DrainPilot paused in its pause map (the only ones it unpauses). */
+    public static final String PAUSED_NODES = Names.PREFIX + "paused-nodes";
+
     private Bookkeeping() {
     }
 }

@@ -25,6 +25,9 @@ public final class Names {
     // VMI annotation (out)
     public static final String ATTEMPTS = PREFIX + "attempts";
 
+    // Harvester Upgrade annotation (in): "off" makes DrainPilot hand every node it paused back to Harvester
+    public static final String CONDUCTOR = PREFIX + "conductor";
+
     // evacuation states written to EVACUATION
     public static final String IN_PROGRESS = "InProgress";
     public static final String COMPLETED = "Completed";

@@ -34,6 +34,20 @@ public class StatusBoard {
 
     private final Map<String, NodeCard> nodes = new ConcurrentHashMap<>();
 
+    /** How DrainPilot takes part in the running Harvester upgrade, and each node's state in it. */
+    public record HarvesterCard(String mode, String why, String upgrade, Map<String, String> nodeStates) {
+    }
+
+    private volatile HarvesterCard harvester = new HarvesterCard("none", "no Harvester upgrade seen yet", null, Map.of());
+
+    public void harvester(String mode, String why, String upgrade, Map<String, String> nodeStates) {
+        harvester = new HarvesterCard(mode, why, upgrade, Map.copyOf(nodeStates));
+    }
+
+    public HarvesterCard harvester() {
+        return harvester;
+    }
+
     /** Records what a scan made of a node. */
     public void update(NodePlan plan, String state) {
         List<VmLine> vms = plan.vms().stream().map(StatusBoard::line).toList();

@@ -43,6 +43,13 @@ public class StatusJson {
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("generatedAt", Instant.now().toString());
         out.put("nodes", board.cards().stream().map(StatusJson::node).toList());
+        StatusBoard.HarvesterCard h = board.harvester();
+        Map<String, Object> harvester = new LinkedHashMap<>();
+        harvester.put("mode", h.mode());
+        harvester.put("why", h.why());
+        harvester.put("upgrade", h.upgrade());
+        harvester.put("nodeStates", new TreeMap<>(h.nodeStates()));
+        out.put("harvester", harvester);
         return JSON.writeValueAsString(out);
     }
 

@@ -53,8 +53,7 @@ public final class Triage {
             if (!m.phase().isFinal()) {
                 boolean ours = isOurs(m);
                 return new Result(ours ? VmState.MIGRATING : VmState.ADOPTED,
-                        (ours ? "" : "adopted ") + "migration " + m.getMetadata().getName()
-                                + (m.phase().wire().isEmpty() ? "" : " (" + m.phase().wire() + ")"));
+                        (ours ? "" : "adopted ") + "migration " + m.getMetadata().getName());
             }
         }
         for (VirtualMachineInstanceMigration m : f.migrations()) {

@@ -47,7 +47,7 @@ public enum VmiOrder {
                 .thenComparing(VmiName::of);
     }
 
-    static boolean isUpgradeRepo(VirtualMachineInstance vmi) {
+    public static boolean isUpgradeRepo(VirtualMachineInstance vmi) {
         return "repo".equals(labels(vmi).get(Names.HARVESTER_UPGRADE_COMPONENT));
     }
 

@@ -91,7 +91,7 @@ public final class HarvesterVersion {
     }
 
     /** Before v1.6 the upgrade webhook refuses non-migratable VMs whatever restoreVM says. */
-    boolean restoreVmLiftsAdmissionCheck() {
+    public boolean restoreVmLiftsAdmissionCheck() {
         return minor >= 6;
     }
 

@@ -99,10 +99,10 @@ public final class ClusterView implements ViewLink, AutoCloseable {
         }
         add(api.migrationInformer(migrations), handler((a, b) -> listener.migration(a, b)));
         labelledVms.forEach((key, store) -> add(api.vmInformer(key, store), handler((a, b) -> listener.vm(a, b))));
-        optional.add(new OptionalKind("the KubeVirt CR", ResourceDefinitionContext.fromResourceType(KubeVirt.class),
+        optional.add(new OptionalKind("the KubeVirt CR", ResourceDefinitionContext.fromResourceType(KubeVirt.class), null,
                 () -> add(api.kubeVirtInformer(kubeVirts), handler((a, b) -> listener.installation())),
                 "KubeVirt's default migration limits apply and target steering stays off in auto mode"));
-        optional.add(new OptionalKind("Harvester upgrades", ClusterApi.HARVESTER_UPGRADE,
+        optional.add(new OptionalKind("Harvester upgrades", ClusterApi.HARVESTER_UPGRADE, ClusterApi.HARVESTER_NAMESPACE,
                 () -> add(api.upgradeInformer(upgrades), handler((a, b) -> listener.installation())),
                 "no Harvester upgrade is followed"));
         optional.forEach(this::probe);
@@ -112,13 +112,15 @@ public final class ClusterView implements ViewLink, AutoCloseable {
     private final class OptionalKind {
         final String what;
         final ResourceDefinitionContext kind;
+        final String namespace;
         final Runnable watch;
         final String without;
         volatile boolean decided;
 
-        OptionalKind(String what, ResourceDefinitionContext kind, Runnable watch, String without) {
+        OptionalKind(String what, ResourceDefinitionContext kind, String namespace, Runnable watch, String without) {
             this.what = what;
             this.kind = kind;
+            this.namespace = namespace;
             this.watch = watch;
             this.without = without;
         }
@@ -130,7 +132,7 @@ public final class ClusterView implements ViewLink, AutoCloseable {
             return;
         }
         try {
-            if (api.serves(k.kind)) {
+            if (api.serves(k.kind, k.namespace)) {
                 k.watch.run();
             } else {
                 LOG.info("No {} can be read: {}", k.what, k.without);
@@ -228,6 +230,30 @@ public final class ClusterView implements ViewLink, AutoCloseable {
         return upgrades.list();
     }
 
+    /**
+     * Harvester's {@code server-version} setting, read when asked while an upgrade runs and kept for a minute (it
+     * changes once per upgrade); empty without Harvester.
+     */
+    public Optional<String> harvesterVersion() {
+        if (upgrades.size() == 0) {
+            return Optional.empty();
+        }
+        long now = System.nanoTime();
+        VersionRead last = serverVersion;
+        if (last == null || now - last.at() > VERSION_TTL.toNanos()) {
+            last = new VersionRead(api.harvesterSetting(SERVER_VERSION), now);
+            serverVersion = last;
+        }
+        return last.value();
+    }
+
+    private record VersionRead(Optional<String> value, long at) {
+    }
+
+    private static final String SERVER_VERSION = "server-version";
+    private static final Duration VERSION_TTL = Duration.ofMinutes(1);
+    private volatile VersionRead serverVersion;
+
     // ---- VMIs, watched per node
 
     /**
@@ -322,6 +348,8 @@ public final class ClusterView implements ViewLink, AutoCloseable {
             o = vmi(namespace, name).orElse(null);
         } else if (type == VirtualMachine.class) {
             o = null; // cached VMs are trimmed to their labels: a VM write always starts from a fresh read
+        } else if (type == GenericKubernetesResource.class) {
+            o = upgrades.get(key);
         }
         return (T) o;
     }
@@ -334,6 +362,8 @@ public final class ClusterView implements ViewLink, AutoCloseable {
             planSecrets.assume(s);
         } else if (o instanceof VirtualMachineInstanceMigration m) {
             migrations.assume(m);
+        } else if (o instanceof GenericKubernetesResource g && "Upgrade".equals(g.getKind())) {
+            upgrades.assume(g);
         } else if (o instanceof VirtualMachineInstance v) {
             // each node's store holds the VMIs labelled with that node: a VMI that moved leaves the old one
             String key = CachedStore.keyOf(v.getMetadata().getNamespace(), v.getMetadata().getName());

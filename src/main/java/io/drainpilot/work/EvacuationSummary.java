@@ -14,12 +14,12 @@ import java.util.Map;
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record EvacuationSummary(int total, int migrated, int pending, int inFlight, int failed, int fellBack,
-        String startedAt, String updatedAt) {
+        int stoppedByHarvester, String startedAt, String updatedAt) {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
     public static EvacuationSummary started(String now) {
-        return new EvacuationSummary(0, 0, 0, 0, 0, 0, now, now);
+        return new EvacuationSummary(0, 0, 0, 0, 0, 0, 0, now, now);
     }
 
     /** The summary stored on a node, or null when there is none or it cannot be read. */
@@ -38,7 +38,9 @@ public record EvacuationSummary(int total, int migrated, int pending, int inFlig
     public EvacuationSummary withOutcomes(Map<String, Outcome> outcomes) {
         int m = (int) outcomes.values().stream().filter(o -> o == Outcome.MIGRATED).count();
         int f = (int) outcomes.values().stream().filter(Outcome::fellBack).count();
-        return new EvacuationSummary(Math.max(total, outcomes.size()), m, pending, inFlight, failed, f, startedAt, updatedAt);
+        int h = (int) outcomes.values().stream().filter(o -> o == Outcome.STOPPED_BY_HARVESTER).count();
+        return new EvacuationSummary(Math.max(total, outcomes.size()), m, pending, inFlight, failed, f, h, startedAt,
+                updatedAt);
     }
 
     /**
@@ -48,16 +50,16 @@ public record EvacuationSummary(int total, int migrated, int pending, int inFlig
      */
     public EvacuationSummary withCounts(int pending, int inFlight, int failed, int everyVm) {
         return new EvacuationSummary(Math.max(total, everyVm), migrated, pending, inFlight, failed, fellBack,
-                startedAt, updatedAt);
+                stoppedByHarvester, startedAt, updatedAt);
     }
 
     public EvacuationSummary at(String now) {
-        return new EvacuationSummary(total, migrated, pending, inFlight, failed, fellBack, startedAt, now);
+        return new EvacuationSummary(total, migrated, pending, inFlight, failed, fellBack, stoppedByHarvester, startedAt, now);
     }
 
     public boolean sameCounts(EvacuationSummary o) {
         return total == o.total && migrated == o.migrated && pending == o.pending && inFlight == o.inFlight
-                && failed == o.failed && fellBack == o.fellBack;
+                && failed == o.failed && fellBack == o.fellBack && stoppedByHarvester == o.stoppedByHarvester;
     }
 
     public String toJson() {

@@ -16,6 +16,8 @@ public enum Outcome {
     SHUTDOWN_RESTART("shutdown-restart"),
     RELEASE("release"),
     BLOCK("block"),
+    /** Harvester's pre-drain job stopped it (it starts it again itself, after the node's upgrade). */
+    STOPPED_BY_HARVESTER("stopped-by-harvester"),
     /** The VMI disappeared while it waited (deleted or stopped by someone else). */
     GONE("gone");
 

@@ -11,9 +11,10 @@ import io.drainpilot.kubevirt.VirtualMachineInstance;
  * @param fallback the VM's fallback policy
  * @param target   the node to steer to, when starting and steering is on; else null
  * @param attempt  the attempt number its next migration gets
+ * @param risk     why Harvester's pre-drain job would stop this VM before it moves (hook mode), or null
  */
 public record VmWork(String node, String drainKey, VirtualMachineInstance vmi, VmState state, Decision decision,
-        String note, String fallback, String target, int attempt) {
+        String note, String fallback, String target, int attempt, String risk) {
 
     public String namespace() {
         return vmi.getMetadata().getNamespace();
@@ -28,13 +29,13 @@ public record VmWork(String node, String drainKey, VirtualMachineInstance vmi, V
     }
 
     public VmWork with(VmState newState, String newNote, String newTarget) {
-        return new VmWork(node, drainKey, vmi, newState, decision, newNote, fallback, newTarget, attempt);
+        return new VmWork(node, drainKey, vmi, newState, decision, newNote, fallback, newTarget, attempt, risk);
     }
 
     public String describe() {
         String what = decision == null ? state.wire().toLowerCase() + (note == null ? "" : ": " + note)
                 : decision.describe() + (state == VmState.QUEUED ? " (waits: " + note + ")" : "");
-        return key() + ": " + what;
+        return key() + ": " + what + (risk == null ? "" : " [at risk: " + risk + "]");
     }
 
     /** This VM, as recovery sees it, when the plan says it cannot migrate. */

@@ -34,8 +34,12 @@ public final class Harness implements AutoCloseable {
     private final List<KubernetesClient> clients = new java.util.ArrayList<>();
 
     public Harness(Scenario scenario) {
-        cluster = SimulatedCluster.start(scenario, SimSettings.forTests());
-        kube = cluster.newClient();
+        this(scenario, SimSettings.forTests());
+    }
+
+    public Harness(Scenario scenario, SimSettings settings) {
+        cluster = SimulatedCluster.start(scenario, settings);
+        kube = cluster.newClient("drainpilot-test");
     }
 
     /** Fast polling and short waits; each test may override more. */
@@ -210,6 +214,10 @@ public final class Harness implements AutoCloseable {
 
     public VirtualMachine vm(String ns, String name) {
         return kube.resources(VirtualMachine.class).inNamespace(ns).withName(name).get();
+    }
+
+    public List<VirtualMachine> vms() {
+        return kube.resources(VirtualMachine.class).inAnyNamespace().list().getItems();
     }
 
     public String nodeOf(String ns, String vmi) {

@@ -45,6 +45,6 @@ class ReleaseRuleTest {
     }
 
     private static VmWork vm(VmState state, String note) {
-        return new VmWork("node-1", "node-1/d", TestVmis.vmi("a").on("node-1").build(), state, null, note, "block", null, 1);
+        return new VmWork("node-1", "node-1/d", TestVmis.vmi("a").on("node-1").build(), state, null, note, "block", null, 1, null);
     }
 }
