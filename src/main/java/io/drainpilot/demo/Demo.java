@@ -1,47 +1,50 @@
 package io.drainpilot.demo;
 
-import java.nio.file.Path;
 import io.drainpilot.app.DrainPilotRuntime;
-import io.drainpilot.names.Names;
-import io.drainpilot.work.EvacuationSummary;
-import io.drainpilot.kubevirt.VirtualMachine;
 import io.drainpilot.kubevirt.VirtualMachineInstance;
+import io.drainpilot.names.Names;
+import io.drainpilot.sim.HarvesterRecord;
+import io.drainpilot.sim.HarvesterSpec;
+import io.drainpilot.sim.HarvesterUpgradeSimulator;
+import io.drainpilot.sim.NodeUpgradeState;
+import io.drainpilot.sim.Scenario;
 import io.drainpilot.sim.Scenarios;
+import io.drainpilot.sim.SimRecord;
 import io.drainpilot.sim.SimSettings;
 import io.drainpilot.sim.SimulatedCluster;
 import io.fabric8.kubernetes.api.model.Event;
-import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.KubernetesClient;
 
 import java.io.PrintStream;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.function.BooleanSupplier;
+import java.util.Objects;
+import java.util.TreeMap;
 
 /**
- * {@code --demo}: a simulated three-node Harvester cluster (two Intel, one AMD) during an upgrade. Rancher asks to
- * drain node-1; DrainPilot moves the upgrade-repo VM first, keeps the host-passthrough VM on the same CPU, retries
- * a migration that fails once, falls back for the two VMs that cannot move, releases the hook, and restarts the
- * VM it stopped. Exits 0 when all of that happened.
+ * {@code --demo}: a whole rolling Harvester upgrade (v1.7, three nodes: two Intel, one AMD) in a simulated cluster,
+ * first as Harvester does it alone, then with DrainPilot conducting it: the nodes not yet upgraded are held in the
+ * node-upgrade pause map, each node is evacuated by live migration (one migration fails once and is retried
+ * elsewhere) before Harvester's pre-drain job runs there, and every VM, the upgrade-repo VM included, keeps running.
+ * Ends with a table per VM (moves, downtime) and the comparison. Exits 0 when all of that happened.
  */
 public final class Demo {
-    private static final Duration LIMIT = Duration.ofMinutes(3);
-    private static final String DRAIN_OPTIONS = "{\"IgnoreErrors\":false,\"DeleteEmptyDirData\":true,\"Force\":true,"
-            + "\"GracePeriod\":-1,\"Timeout\":0,\"PreDrainHooks\":[{\"annotation\":\"harvesterhci.io/pre-hook\"},"
-            + "{\"annotation\":\"drainpilot.io/pre-hook\"}]}";
+    private static final Duration LIMIT = Duration.ofMinutes(4);
+    /** Harvester alone, fast: only its outcome is shown. */
+    private static final SimSettings QUICK = new SimSettings(20, 40, 0.005, 42);
+    /** With DrainPilot, at a pace a person can follow: a 1 GiB migration takes about a second and a half. */
+    private static final SimSettings WATCHABLE = new SimSettings(50, 34, 0.05, 42);
+    private static final String REPO = Scenario.HARVESTER_NAMESPACE + "/" + Scenarios.UPGRADE_REPO_VM;
 
     private final PrintStream out;
-    private final SimulatedCluster cluster;
-    private final KubernetesClient kube;
 
-    private Demo(PrintStream out, SimulatedCluster cluster) {
+    private Demo(PrintStream out) {
         this.out = out;
-        this.cluster = cluster;
-        this.kube = cluster.newClient();
     }
 
     public static int run(Path config) {
@@ -51,12 +54,12 @@ public final class Demo {
     public static int run(Path config, PrintStream out) {
         out.println("""
 
-                DrainPilot demo: a Harvester upgrade drains node-1 of a simulated 3-node cluster
-                  node-1, node-2: Intel Skylake     node-3: AMD EPYC     KubeVirt v1.6.0
+                DrainPilot demo: a rolling Harvester upgrade to v1.7 of a simulated 3-node cluster
+                  node-1, node-2: Intel Skylake     node-3: AMD EPYC     KubeVirt v1.6, Rancher drains one node at a time
+                  VMs: the upgrade-repo VM (host-passthrough, CD-ROM), a zone-pinned VM (nodeSelector), a VM with an
+                  installer ISO (CD-ROM), three plain VMs; Harvester's pre-drain job starts 15 s after Rancher asks
                 """);
-        try (SimulatedCluster cluster = SimulatedCluster.start(Scenarios.harvesterDemo(), SimSettings.forDemo())) {
-            return new Demo(out, cluster).play(config);
-        }
+        return new Demo(out).play(config);
     }
 
     /** {@code preferred} when nothing listens there, else a free port the system picks. */
@@ -73,135 +76,148 @@ public final class Demo {
     }
 
     private int play(Path config) {
-        Map<String, String> before = placement();
-        say("VMs on node-1 before the drain:");
-        before.forEach((vm, node) -> out.println("    " + vm + " on " + node + "  (" + cpuOf(vm) + ")"));
-        // one migration will fail once, as real ones sometimes do: watch the retry
-        cluster.simulator().failNextMigrationOf("default", "app-host-model",
-                "migration failed: target virt-launcher pod lost its connection (injected by the demo)");
-
-        Map<String, String> settings = new HashMap<>();
-        settings.put("drainpilot.poll.period", "1s");
-        settings.put("drainpilot.await.period", "500ms");
-        settings.put("drainpilot.poll.initial-delay", "500ms");
-        settings.put("drainpilot.recovery.backoff", "2s");
-        // the configured management port (9876) when free, else any free one: the demo never collides
-        int port = freePort(9876);
-        settings.put("camel.management.port", String.valueOf(port));
-        try (DrainPilotRuntime drainPilot = DrainPilotRuntime.create(config, settings, cluster.newClient()).start()) {
-            say("DrainPilot is running (routes from routes/, settings from " + config + ").");
-            say("Watch it at http://localhost:" + port + "/drainpilot/ (metrics: /observe/metrics).");
-            say("Rancher cordons node-1 and writes rke.cattle.io/pre-drain on its machine-plan Secret;");
-            say("the drain waits until every pre-drain hook, drainpilot.io/pre-hook included, holds the same value.");
-            rancherPreDrain("node-1");
-
-            boolean released = waitFor(() -> DRAIN_OPTIONS.equals(preHook("node-1")), "the pre-drain hook to be released");
-            if (!released) {
-                return fail("node-1 was not released in time; evacuation is " + evacuation("node-1"));
+        say("First, the same upgrade with Harvester alone (simulated at high speed)...");
+        String alone;
+        try (SimulatedCluster cluster = SimulatedCluster.start(scenario(false), QUICK)) {
+            HarvesterUpgradeSimulator upgrade = cluster.harvester();
+            upgrade.startUpgrade();
+            upgrade.awaitUpgradeDone(Duration.ofMinutes(2));
+            alone = "Harvester alone: " + upgrade.record().describeStops();
+        }
+        say(alone);
+        out.println();
+        say("Now with DrainPilot, its pre-drain hook registered beside Harvester's.");
+        try (SimulatedCluster cluster = SimulatedCluster.start(scenario(true), WATCHABLE);
+             KubernetesClient kube = cluster.newClient("drainpilot-demo")) {
+            // one migration fails once, as real ones sometimes do: watch the retry on another node
+            cluster.simulator().failNextMigrationOf("default", "web-1",
+                    "migration failed: target virt-launcher pod lost its connection (injected by the demo)");
+            Map<String, String> settings = new HashMap<>();
+            settings.put("drainpilot.recovery.backoff", "2s");
+            // the configured management port (9876) when free, else any free one: the demo never collides
+            int port = freePort(9876);
+            settings.put("camel.management.port", String.valueOf(port));
+            try (DrainPilotRuntime drainPilot = DrainPilotRuntime.create(config, settings, cluster.newClient()).start()) {
+                say("DrainPilot is running (routes from routes/, settings from " + config + ").");
+                say("Watch it at http://localhost:" + port + "/drainpilot/ (metrics: /observe/metrics).");
+                Map<String, String> before = placement(kube);
+                HarvesterUpgradeSimulator upgrade = cluster.harvester();
+                upgrade.startUpgrade();
+                say("Upgrade " + Scenarios.UPGRADE + " started.");
+                if (!follow(upgrade, kube)) {
+                    return fail("the upgrade did not finish within " + LIMIT.toMinutes() + " minutes: " + upgrade.nodeStates());
+                }
+                return report(cluster, kube, upgrade, before, alone);
             }
-            say("Hook released: drainpilot.io/pre-hook now equals rke.cattle.io/pre-drain exactly. Rancher may drain node-1.");
-            boolean restarted = waitFor(() -> running("legacy-local-disk"), "the stopped VM to start again");
-            if (!restarted) {
-                return fail("legacy-local-disk was not restarted after the release");
-            }
-            summary(before);
-            boolean repoMoved = !"node-1".equals(placement().get("harvester-system/" + Scenarios.UPGRADE_REPO_VM));
-            boolean passthroughSafe = "node-2".equals(placement().get("default/web-passthrough"));
-            return repoMoved && passthroughSafe ? 0 : fail("a VM ended up somewhere it should not be");
         }
     }
 
-    private void summary(Map<String, String> before) {
-        EvacuationSummary s = EvacuationSummary.parse(node("node-1").get(Names.EVACUATION_SUMMARY));
-        say("Summary of node-1: evacuation " + evacuation("node-1") + ", " + (s == null ? "{}" : s.toJson()));
-        Map<String, String> after = placement();
-        before.keySet().forEach(vm -> out.printf("    %-45s %s%n", vm, before.get(vm).equals(after.get(vm))
-                ? "stays on " + before.get(vm) + " (released to KubeVirt's own eviction handling)"
-                : before.get(vm) + " -> " + after.getOrDefault(vm, "(stopped)")));
-        say("Alerts recorded as Kubernetes Events:");
-        List<Event> events = kube.v1().events().inAnyNamespace().list().getItems().stream()
-                .filter(e -> e.getReason() != null && e.getReason().startsWith("DrainPilot"))
-                .filter(e -> !"Node".equals(e.getInvolvedObject().getKind())).toList();
-        events.forEach(e -> out.println("    " + e.getReason() + ": " + e.getMessage()));
-        say("Done: the upgrade-repo VM kept serving on " + after.get("harvester-system/" + Scenarios.UPGRADE_REPO_VM)
-                + ", the host-passthrough VM went only to the node with the same CPU.");
-    }
-
-    private boolean waitFor(BooleanSupplier condition, String what) {
+    /** The upgrade as it goes: each node's state and what DrainPilot holds, whenever either changes. */
+    private boolean follow(HarvesterUpgradeSimulator upgrade, KubernetesClient kube) {
         Instant deadline = Instant.now().plus(LIMIT);
-        String lastProgress = "";
+        String last = "";
         while (Instant.now().isBefore(deadline)) {
-            if (condition.getAsBoolean()) {
-                return true;
+            HarvesterUpgradeSimulator.UpgradeState state = upgrade.upgradeState();
+            if (state == HarvesterUpgradeSimulator.UpgradeState.SUCCEEDED || state == HarvesterUpgradeSimulator.UpgradeState.FAILED) {
+                // Rancher still uncordons the last node and clears its annotations
+                return upgrade.awaitUpgradeDone(Duration.ofSeconds(30)) == HarvesterUpgradeSimulator.UpgradeState.SUCCEEDED;
             }
-            String progress = evacuation("node-1") + " " + node("node-1").getOrDefault(Names.EVACUATION_SUMMARY, "");
-            if (!progress.equals(lastProgress)) {
-                say("node-1: " + progress);
-                lastProgress = progress;
+            String now = progress(upgrade, kube);
+            if (!now.equals(last)) {
+                say(now);
+                last = now;
             }
             try {
-                Thread.sleep(250); // a person watching, not synchronisation: the loop re-checks the cluster
+                Thread.sleep(200); // a person watching, not synchronisation: the loop re-checks the cluster
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return false;
             }
         }
-        say("gave up waiting for " + what + " after " + LIMIT.toMinutes() + " minutes");
         return false;
     }
 
-    private void rancherPreDrain(String node) {
-        kube.nodes().withName(node).edit(n -> {
-            n.getSpec().setUnschedulable(true);
-            return n;
-        });
-        Secret plan = planSecret(node);
-        kube.secrets().inNamespace(plan.getMetadata().getNamespace()).withName(plan.getMetadata().getName()).edit(s -> {
-            s.getMetadata().setAnnotations(new HashMap<>(s.getMetadata().getAnnotations() == null ? Map.of()
-                    : s.getMetadata().getAnnotations()));
-            s.getMetadata().getAnnotations().put(Names.RANCHER_PRE_DRAIN, DRAIN_OPTIONS);
-            return s;
-        });
+    private String progress(HarvesterUpgradeSimulator upgrade, KubernetesClient kube) {
+        Map<String, String> pauseMap = io.drainpilot.work.HarvesterUpgrade.pauseMap(
+                upgrade.upgrade().getMetadata().getAnnotations() == null ? null
+                        : upgrade.upgrade().getMetadata().getAnnotations().get(io.drainpilot.work.HarvesterUpgrade.PAUSE_MAP));
+        StringBuilder sb = new StringBuilder();
+        for (Map.Entry<String, NodeUpgradeState> e : new TreeMap<>(upgrade.nodeStates()).entrySet()) {
+            String node = e.getKey();
+            String evacuation = kube.nodes().withName(node).get().getMetadata().getAnnotations() == null ? null
+                    : kube.nodes().withName(node).get().getMetadata().getAnnotations().get(Names.EVACUATION);
+            sb.append(sb.length() == 0 ? "" : " | ").append(node).append(": ").append(e.getValue().wire())
+                    .append(io.drainpilot.work.HarvesterUpgrade.PAUSE.equals(pauseMap.get(node)) ? ", held by DrainPilot" : "")
+                    .append(evacuation == null ? "" : ", evacuation " + evacuation);
+        }
+        return sb.toString();
     }
 
-    private String preHook(String node) {
-        Map<String, String> a = planSecret(node).getMetadata().getAnnotations();
-        return a == null ? null : a.get(Names.PRE_HOOK);
+    private int report(SimulatedCluster cluster, KubernetesClient kube, HarvesterUpgradeSimulator upgrade,
+            Map<String, String> before, String alone) {
+        HarvesterRecord harvester = upgrade.record();
+        SimRecord record = cluster.record();
+        Map<String, String> after = placement(kube);
+        out.println();
+        say("Each VM, from its node before the upgrade to its node after it:");
+        out.printf("    %-45s %-8s %-8s %6s  %s%n", "VM", "before", "after", "moves", "downtime");
+        boolean allRunning = true;
+        for (String vm : before.keySet()) {
+            long moves = record.outcomes().stream().filter(o -> o.result() == SimRecord.Result.SUCCEEDED)
+                    .filter(o -> vm.equals(o.namespace() + "/" + o.vmiName())).count();
+            Duration down = harvester.downtimes().stream().filter(d -> d.key().equals(vm))
+                    .map(d -> d.duration().orElse(Duration.ofDays(1))).reduce(Duration.ZERO, Duration::plus);
+            allRunning &= running(kube, vm);
+            out.printf("    %-45s %-8s %-8s %6d  %s%n", vm, before.get(vm), after.getOrDefault(vm, "(stopped)"), moves,
+                    down.isZero() ? "none (live-migrated)" : down.toMillis() + " ms");
+        }
+        out.println();
+        say("Alerts recorded as Kubernetes Events:");
+        List<Event> events = kube.v1().events().inAnyNamespace().list().getItems().stream()
+                .filter(e -> e.getReason() != null && e.getReason().startsWith("DrainPilot"))
+                .filter(e -> !"Node".equals(e.getInvolvedObject().getKind())).toList();
+        events.forEach(e -> out.println("    " + e.getReason() + ": " + e.getMessage()));
+        out.println();
+        say("With DrainPilot:  " + harvester.describeStops() + "; upgrade " + upgrade.upgradeState().name().toLowerCase());
+        say(alone);
+        boolean repoMigrated = record.migrationsCreated().stream()
+                .anyMatch(c -> REPO.equals(c.namespace() + "/" + c.vmiName())
+                        && Names.MANAGED_BY_VALUE.equals(c.labels().get(Names.MANAGED_BY)));
+        boolean retried = record.outcomes().stream().anyMatch(o -> o.result() == SimRecord.Result.FAILED
+                && "web-1".equals(o.vmiName()));
+        if (!harvester.stops().isEmpty()) {
+            return fail("Harvester's pre-drain job stopped VMs: " + harvester.describeStops());
+        }
+        if (!allRunning || !repoMigrated || !retried) {
+            return fail("not every VM is running, live-migrated by DrainPilot, with the injected failure retried");
+        }
+        say("Done: every VM kept running, the upgrade-repo VM included; the failed migration was retried elsewhere.");
+        return 0;
     }
 
-    private Secret planSecret(String node) {
-        String machine = node(node).get(Names.CAPI_MACHINE_ANNOTATION);
-        return kube.secrets().inNamespace(Names.RANCHER_PLAN_NAMESPACE)
-                .withLabel(Names.RANCHER_MACHINE_NAME_LABEL, machine).list().getItems().get(0);
+    /** Harvester's v1.7 upgrade scenario; with DrainPilot's pre-drain hook registered when it takes part. */
+    private static Scenario scenario(boolean withDrainPilot) {
+        HarvesterSpec spec = HarvesterSpec.of("v1.7.0").restoreVm(true);
+        if (withDrainPilot) {
+            spec.preDrainHook(Names.PRE_HOOK);
+        }
+        return Scenarios.harvesterUpgradeCluster(spec).build();
     }
 
-    private Map<String, String> node(String name) {
-        Map<String, String> a = kube.nodes().withName(name).get().getMetadata().getAnnotations();
-        return a == null ? Map.of() : a;
-    }
-
-    private String evacuation(String node) {
-        return node(node).getOrDefault(Names.EVACUATION, "(not started)");
-    }
-
-    private Map<String, String> placement() {
+    private static Map<String, String> placement(KubernetesClient kube) {
         Map<String, String> where = new LinkedHashMap<>();
-        kube.resources(VirtualMachineInstance.class).inAnyNamespace().list().getItems().forEach(v ->
-                where.put(v.getMetadata().getNamespace() + "/" + v.getMetadata().getName(), v.nodeName().orElse("?")));
+        kube.resources(VirtualMachineInstance.class).inAnyNamespace().list().getItems().stream()
+                .sorted(java.util.Comparator.comparing((VirtualMachineInstance v) -> v.getMetadata().getNamespace())
+                        .reversed().thenComparing(v -> v.getMetadata().getName()))
+                .forEach(v -> where.put(v.getMetadata().getNamespace() + "/" + v.getMetadata().getName(),
+                        v.nodeName().orElse("?")));
         return where;
     }
 
-    private boolean running(String vm) {
-        VirtualMachine v = kube.resources(VirtualMachine.class).inNamespace("default").withName(vm).get();
-        VirtualMachineInstance i = kube.resources(VirtualMachineInstance.class).inNamespace("default").withName(vm).get();
-        return v != null && !VirtualMachine.HALTED.equals(v.runStrategy()) && i != null && "Running".equals(i.phase());
-    }
-
-    private String cpuOf(String vm) {
-        String[] ns = vm.split("/");
-        VirtualMachineInstance v = kube.resources(VirtualMachineInstance.class).inNamespace(ns[0]).withName(ns[1]).get();
-        var cpu = v.getSpec() == null || v.getSpec().domain == null ? null : v.getSpec().domain.cpu;
-        return cpu == null || cpu.model == null ? "cpu: KubeVirt default (host-model)" : "cpu: " + cpu.model;
+    private static boolean running(KubernetesClient kube, String vm) {
+        String[] p = vm.split("/");
+        VirtualMachineInstance i = kube.resources(VirtualMachineInstance.class).inNamespace(p[0]).withName(p[1]).get();
+        return i != null && Objects.equals("Running", i.phase());
     }
 
     private void say(String line) {
