@@ -37,16 +37,16 @@ class DetectionScenariosTest {
     void optionalSignalsAreOffByDefaultAndWorkWhenSwitchedOn(String signal) {
         Consumer<Harness> raise = switch (signal) {
             case "harvester-maintenance" -> h -> h.annotateNode("node-1", "harvesterhci.io/drain-requested", "true");
-            case "drain-taint" -> h -> h.kube.nodes().withName("node-1").edit(n -> {
+            case "drain-taint" -> h -> Harness.retryOnConflict(() -> h.kube.nodes().withName("node-1").edit(n -> {
                 List<Taint> t = new ArrayList<>(n.getSpec().getTaints());
                 t.add(new TaintBuilder().withKey("kubevirt.io/drain").withEffect("NoSchedule").build());
                 n.getSpec().setTaints(t);
                 return n;
-            });
-            default -> h -> h.kube.nodes().withName("node-1").edit(n -> {
+            }));
+            default -> h -> Harness.retryOnConflict(() -> h.kube.nodes().withName("node-1").edit(n -> {
                 n.getSpec().setUnschedulable(true);
                 return n;
-            });
+            }));
         };
         try (Harness h = new Harness(oneVm())) {
             var off = h.startDrainPilot();

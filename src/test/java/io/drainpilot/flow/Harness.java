@@ -89,10 +89,14 @@ public final class Harness implements AutoCloseable {
 
     /** Sets (value) or removes (null) one annotation on a node, as a person or another controller would. */
     public static void annotateNode(KubernetesClient kube, String node, String key, String value) {
-        // DrainPilot writes the node too: on a conflict read it again, as any controller does
+        retryOnConflict(() -> editAnnotation(kube, node, key, value));
+    }
+
+    /** DrainPilot writes the same objects: on a conflict read again and redo the change, as any controller does. */
+    public static void retryOnConflict(Runnable change) {
         for (int attempt = 1; ; attempt++) {
             try {
-                editAnnotation(kube, node, key, value);
+                change.run();
                 return;
             } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
                 if (e.getCode() != 409 || attempt >= 10) {
@@ -122,30 +126,30 @@ public final class Harness implements AutoCloseable {
 
     /** What Rancher does before draining a node of a Harvester upgrade: cordon, then ask the pre-drain hooks. */
     public void rancherPreDrain(String node, String drainOptionsJson) {
-        kube.nodes().withName(node).edit(n -> {
+        retryOnConflict(() -> kube.nodes().withName(node).edit(n -> {
             n.getSpec().setUnschedulable(true);
             return n;
-        });
-        kube.secrets().inNamespace(Names.RANCHER_PLAN_NAMESPACE).withName(planSecret(node)).edit(s -> {
+        }));
+        retryOnConflict(() -> kube.secrets().inNamespace(Names.RANCHER_PLAN_NAMESPACE).withName(planSecret(node)).edit(s -> {
             if (s.getMetadata().getAnnotations() == null) {
                 s.getMetadata().setAnnotations(new HashMap<>());
             }
             s.getMetadata().getAnnotations().put(Names.RANCHER_PRE_DRAIN, drainOptionsJson);
             return s;
-        });
+        }));
     }
 
     /** What Rancher does once the node is upgraded: clear the pre-drain request and the hooks, uncordon. */
     public void rancherFinish(String node) {
-        kube.secrets().inNamespace(Names.RANCHER_PLAN_NAMESPACE).withName(planSecret(node)).edit(s -> {
+        retryOnConflict(() -> kube.secrets().inNamespace(Names.RANCHER_PLAN_NAMESPACE).withName(planSecret(node)).edit(s -> {
             s.getMetadata().getAnnotations().remove(Names.RANCHER_PRE_DRAIN);
             s.getMetadata().getAnnotations().remove(Names.PRE_HOOK);
             return s;
-        });
-        kube.nodes().withName(node).edit(n -> {
+        }));
+        retryOnConflict(() -> kube.nodes().withName(node).edit(n -> {
             n.getSpec().setUnschedulable(false);
             return n;
-        });
+        }));
     }
 
     public String preHook(String node) {

@@ -134,11 +134,11 @@ class HarvesterUpgradeTest {
             upgrade.startUpgrade();
             await().atMost(UPGRADE_TIMEOUT).until(() -> HarvesterUpgrade.of(upgradeCr(h)).pausedByUs().size() >= 2);
             // an operator takes DrainPilot out of the running upgrade
-            h.kube.genericKubernetesResources("harvesterhci.io/v1beta1", "Upgrade").inNamespace("harvester-system")
-                    .withName(Scenarios.UPGRADE).edit(u -> {
+            Harness.retryOnConflict(() -> h.kube.genericKubernetesResources("harvesterhci.io/v1beta1", "Upgrade")
+                    .inNamespace("harvester-system").withName(Scenarios.UPGRADE).edit(u -> {
                         u.getMetadata().getAnnotations().put(Names.CONDUCTOR, "off");
                         return u;
-                    });
+                    }));
             await().atMost(UPGRADE_TIMEOUT).until(() -> HarvesterUpgrade.of(upgradeCr(h)).pausedByUs().isEmpty());
             HarvesterUpgrade u = HarvesterUpgrade.of(upgradeCr(h));
             assertThat(u.pauseMap().values()).doesNotContain(HarvesterUpgrade.PAUSE);

@@ -99,10 +99,10 @@ class RecoveryScenariosTest {
             h.startDrainPilot();
             h.requestDrain("node-1");
             h.awaitEvacuation("node-1", Names.BLOCKED);
-            h.kube.resources(VirtualMachine.class).inNamespace(NS).withName("local-disk").edit(v -> {
+            Harness.retryOnConflict(() -> h.kube.resources(VirtualMachine.class).inNamespace(NS).withName("local-disk").edit(v -> {
                 v.getMetadata().getLabels().put(Names.FALLBACK, "release");
                 return v;
-            });
+            }));
             h.awaitEvacuation("node-1", Names.COMPLETED);
             assertThat(h.vmi(NS, "local-disk").annotation("drainpilot.io/settled")).isEqualTo("release");
             assertThat(eventsAbout(h, "local-disk")).extracting(Event::getReason)
