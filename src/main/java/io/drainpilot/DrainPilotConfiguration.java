@@ -12,6 +12,7 @@ import io.drainpilot.leader.LeaderElection;
 import io.drainpilot.observe.DrainMetrics;
 import io.drainpilot.observe.KubernetesApiHealthCheck;
 import io.drainpilot.observe.MicrometerDrainMetrics;
+import io.drainpilot.observe.ScanCompletions;
 import io.drainpilot.observe.StatusBoard;
 import io.drainpilot.observe.StatusJson;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -68,6 +69,8 @@ public class DrainPilotConfiguration implements CamelConfiguration {
         // readiness: the API server answers (Camel's routes check adds "routes started")
         registry.bind("kubernetesApiHealthCheck", new KubernetesApiHealthCheck(api, settings.healthApiTimeout));
         DrainMetrics metrics = registry.findSingleByType(DrainMetrics.class);
+        observeLeadership(context, settings, metrics);
+        context.getManagementStrategy().addEventNotifier(new ScanCompletions(metrics, Clock.systemUTC()));
         context.addLifecycleStrategy(new org.apache.camel.support.LifecycleStrategySupport() {
             @Override
             public void onContextStarted(CamelContext ctx) {
@@ -97,6 +100,22 @@ public class DrainPilotConfiguration implements CamelConfiguration {
                 + (settings.dryRun ? ", dry run (no changes)" : "")
                 + (settings.leaderEnabled ? ", leader election on (only the leader scans)" : "")
                 + "; status http://<host>:" + property.apply("camel.server.port") + "/drainpilot/" + observe;
+    }
+
+    /** drainpilot_leader follows the Lease (or is 1 without leader election: this process is the only one). */
+    private static void observeLeadership(CamelContext context, Settings settings, DrainMetrics metrics) throws Exception {
+        if (!settings.leaderEnabled) {
+            metrics.leader(true);
+            return;
+        }
+        metrics.leader(false);
+        org.apache.camel.cluster.CamelClusterService service =
+                context.hasService(org.apache.camel.cluster.CamelClusterService.class);
+        if (service != null) {
+            service.getView(settings.leaderGroup).addEventListener(
+                    (org.apache.camel.cluster.CamelClusterEventListener.Leadership) (view, leader) ->
+                            metrics.leader(leader != null && leader.isLocal()));
+        }
     }
 
     private static boolean metricsEnabled(CamelContext context) {
