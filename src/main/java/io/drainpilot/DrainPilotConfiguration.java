@@ -167,5 +167,6 @@ public class DrainPilotConfiguration implements CamelConfiguration {
         registry.bind("restarter", new Restarter(api));
         registry.bind("alertEvents", new AlertEvents(api, settings.events, metrics));
         registry.bind("webhookPayload", new WebhookPayload(settings.webhookFormat));
+        registry.bind("webhookFailure", new io.drainpilot.alert.WebhookFailure());
     }
 }

@@ -220,7 +220,8 @@ public final class Settings {
     private String url(String key) {
         String v = raw(key, "");
         if (!v.isEmpty() && !(v.startsWith("http://") || v.startsWith("https://"))) {
-            problem(key, v, "allowed: empty (no webhook) or an http:// or https:// URL");
+            // the value may hold a token: the message does not quote it
+            problem(key, "(not shown)", "allowed: empty (no webhook) or an http:// or https:// URL");
             return "";
         }
         return v;

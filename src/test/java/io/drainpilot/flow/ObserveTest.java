@@ -147,4 +147,26 @@ class ObserveTest {
             assertThat(bare.status()).as("/drainpilot redirects").isEqualTo(302);
         }
     }
+
+    @Test
+    void theManagementServerBindsToTheConfiguredAddressOnly() throws Exception {
+        try (Harness h = new Harness(Scenarios.heterogeneous())) {
+            DrainPilotRuntime local = h.startDrainPilot(Map.of("camel.management.host", "127.0.0.1"));
+            DrainPilotRuntime any = h.startDrainPilot();
+            // 127.0.0.2 is this host too, but not the address the first process bound
+            assertThat(reachable("127.0.0.1", Harness.port(local))).isTrue();
+            assertThat(reachable("127.0.0.2", Harness.port(local))).isFalse();
+            assertThat(reachable("127.0.0.2", Harness.port(any))).isTrue();
+            assertThat(get(local, "/observe/health/live").status()).isEqualTo(200);
+        }
+    }
+
+    private static boolean reachable(String host, int port) {
+        try (java.net.Socket s = new java.net.Socket()) {
+            s.connect(new java.net.InetSocketAddress(host, port), 2000);
+            return true;
+        } catch (java.io.IOException e) {
+            return false;
+        }
+    }
 }
