@@ -44,7 +44,9 @@ public class DrainPilotConfiguration implements CamelConfiguration {
 
     @Override
     public void configure(CamelContext context) throws Exception {
-        Settings settings = Settings.load(key -> context.getPropertiesComponent().resolveProperty(key).orElse(null));
+        java.util.function.Function<String, String> property =
+                key -> context.getPropertiesComponent().resolveProperty(key).orElse(null);
+        Settings settings = Settings.load(key -> GENERATOR_URL.equals(key) ? generatorUrl(property) : property.apply(key));
         Registry registry = context.getRegistry();
         KubernetesClient client = registry.lookupByNameAndType(CLIENT, KubernetesClient.class);
         if (client == null) {
@@ -84,6 +86,24 @@ public class DrainPilotConfiguration implements CamelConfiguration {
                 LOG.info(startedLine(ctx, settings));
             }
         });
+    }
+
+    private static final String GENERATOR_URL = "drainpilot.alert.webhook.generator-url";
+
+    /** The configured generatorURL, or this process's status page (its host name and management port). */
+    static String generatorUrl(java.util.function.Function<String, String> property) {
+        String configured = property.apply(GENERATOR_URL);
+        if (configured != null && !configured.isBlank()) {
+            return configured.trim();
+        }
+        String host;
+        try {
+            host = java.net.InetAddress.getLocalHost().getHostName();
+        } catch (java.io.IOException e) {
+            host = "localhost";
+        }
+        String port = property.apply("camel.management.port");
+        return "http://" + host + ":" + (port == null ? "9876" : port.trim()) + "/drainpilot/";
     }
 
     /** What an operator wants to see once: that it runs, how often it looks, and where to look at it. */
@@ -166,7 +186,10 @@ public class DrainPilotConfiguration implements CamelConfiguration {
         registry.bind("recovery", new Recovery(api, settings, clock, metrics));
         registry.bind("restarter", new Restarter(api));
         registry.bind("alertEvents", new AlertEvents(api, settings.events, metrics));
-        registry.bind("webhookPayload", new WebhookPayload(settings.webhookFormat));
+        io.drainpilot.alert.AlertmanagerFeed feed = new io.drainpilot.alert.AlertmanagerFeed(api, clock,
+                settings.webhookRepeatInterval, settings.webhookGeneratorUrl);
+        registry.bind("alertmanagerFeed", feed);
+        registry.bind("webhookPayload", new WebhookPayload(settings.webhookFormat, feed));
         registry.bind("webhookFailure", new io.drainpilot.alert.WebhookFailure());
     }
 }
