@@ -3,6 +3,7 @@ package io.drainpilot;
 import io.drainpilot.alert.AlertEvents;
 import io.drainpilot.alert.ProblemReporter;
 import io.drainpilot.alert.WebhookPayload;
+import io.drainpilot.config.ClusterConnection;
 import io.drainpilot.config.Durations;
 import io.drainpilot.config.Settings;
 import io.drainpilot.drain.DrainScanner;
@@ -22,9 +23,7 @@ import io.drainpilot.migrate.MigrationRequester;
 import io.drainpilot.migrate.MigrationTracker;
 import io.drainpilot.recover.Recovery;
 import io.drainpilot.recover.Restarter;
-import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import org.apache.camel.CamelConfiguration;
 import org.apache.camel.CamelContext;
 import org.apache.camel.spi.Registry;
@@ -49,18 +48,27 @@ public class DrainPilotConfiguration implements CamelConfiguration {
         Settings settings = Settings.load(key -> GENERATOR_URL.equals(key) ? generatorUrl(property) : property.apply(key));
         Registry registry = context.getRegistry();
         KubernetesClient client = registry.lookupByNameAndType(CLIENT, KubernetesClient.class);
+        KubernetesClient created = null;
         if (client == null) {
             client = defaultClient();
+            created = client;
             registry.bind(CLIENT, client);
-            KubernetesClient created = client;
+            KubernetesClient toClose = client;
             context.addLifecycleStrategy(new org.apache.camel.support.LifecycleStrategySupport() {
                 @Override
                 public void onContextStopped(CamelContext ctx) {
-                    created.close();
+                    toClose.close();
                 }
             });
         }
-        LOG.info("DrainPilot connecting to {}{}", client.getMasterUrl(), settings.dryRun ? " (dry run: no changes)" : "");
+        LOG.info("DrainPilot {} connecting to {}{}", io.drainpilot.config.BuildVersion.current(), client.getMasterUrl(),
+                settings.dryRun ? " (dry run: no changes)" : "");
+        refuseATakenManagementPort(context);
+        if (created != null) {
+            // said once and clearly; the process goes on (not ready) and every scan tries again
+            ClusterConnection.unreachable(created, settings.healthApiTimeout).ifPresent(problem ->
+                    LOG.error("{}; DrainPilot keeps trying and is not ready until it answers", problem));
+        }
         LeaderElection.configure(context, client, settings);
         if (metricsEnabled(context) && registry.findSingleByType(DrainMetrics.class) == null) {
             // bound before the other beans so bind() hands it to the stages; Camel creates the MeterRegistry later
@@ -86,6 +94,34 @@ public class DrainPilotConfiguration implements CamelConfiguration {
                 LOG.info(startedLine(ctx, settings));
             }
         });
+    }
+
+    /**
+     * A second process on the same management port must not start: it would answer probes and show the status page
+     * of the first one. Checked by binding the address once before Camel's HTTP server does.
+     */
+    static void refuseATakenManagementPort(CamelContext context) {
+        java.util.function.Function<String, String> property =
+                key -> context.getPropertiesComponent().resolveProperty(key).orElse("").trim();
+        if ("false".equalsIgnoreCase(property.apply("camel.management.enabled"))) {
+            return;
+        }
+        String host = property.apply("camel.management.host").isEmpty() ? "0.0.0.0" : property.apply("camel.management.host");
+        int port;
+        try {
+            port = Integer.parseInt(property.apply("camel.management.port"));
+        } catch (NumberFormatException e) {
+            throw new io.drainpilot.config.InvalidSettingException("Invalid setting camel.management.port=\""
+                    + property.apply("camel.management.port") + "\": allowed: a port number (env CAMEL_MANAGEMENT_PORT)");
+        }
+        try (java.net.ServerSocket probe = new java.net.ServerSocket()) {
+            probe.setReuseAddress(false);
+            probe.bind(new java.net.InetSocketAddress(host, port));
+        } catch (java.io.IOException e) {
+            throw new io.drainpilot.config.InvalidSettingException("management port " + port + " on " + host
+                    + " is already in use (another DrainPilot?): stop that process, or set CAMEL_MANAGEMENT_PORT"
+                    + " (camel.management.port) to a free port");
+        }
     }
 
     private static final String GENERATOR_URL = "drainpilot.alert.webhook.generator-url";
@@ -115,7 +151,7 @@ public class DrainPilotConfiguration implements CamelConfiguration {
                 ? ", health /observe/health" : "")
                 + (management && "true".equalsIgnoreCase(property.apply("camel.management.metricsEnabled"))
                 ? ", metrics /observe/metrics" : "");
-        return "DrainPilot started: " + context.getRoutes().size() + " routes, scan every "
+        return "DrainPilot " + io.drainpilot.config.BuildVersion.current() + " started: " + context.getRoutes().size() + " routes, scan every "
                 + Durations.format(settings.scanPeriod) + ", await every " + Durations.format(settings.awaitPeriod)
                 + (settings.dryRun ? ", dry run (no changes)" : "")
                 + (settings.leaderEnabled ? ", leader election on (only the leader scans)" : "")
@@ -151,17 +187,9 @@ public class DrainPilotConfiguration implements CamelConfiguration {
         return r != null ? r : context.getRegistry().findSingleByType(MeterRegistry.class);
     }
 
-    /**
-     * fabric8's defaults (KUBECONFIG, ~/.kube/config, service account, KUBERNETES_MASTER), with fewer retries inside
-     * each request: the routes retry API errors with backoff themselves, and a scan must not hang for minutes on an
-     * unreachable API server. TLS verification stays as configured (on unless the kubeconfig says otherwise).
-     */
+    /** fabric8's defaults with DrainPilot's client settings, the same in every mode ({@link ClusterConnection}). */
     static KubernetesClient defaultClient() {
-        Config config = Config.autoConfigure(null);
-        if (System.getenv("KUBERNETES_REQUEST_RETRY_BACKOFFLIMIT") == null) {
-            config.setRequestRetryBackoffLimit(1);
-        }
-        return new KubernetesClientBuilder().withConfig(config).build();
+        return ClusterConnection.defaultClient();
     }
 
     /** Every bean the routes name, built from one API access layer and one set of settings. */

@@ -90,7 +90,8 @@ public final class Demo {
         settings.put("camel.management.port", String.valueOf(port));
         try (DrainPilotRuntime drainPilot = DrainPilotRuntime.create(cli.config(), settings, cluster.newClient()).start()) {
             say("DrainPilot is running (routes from routes/, settings from " + cli.config() + ").");
-            say("Watch it at http://localhost:" + port + "/drainpilot/ (metrics: /observe/metrics).");
+            say("Watch it at http://localhost:" + port + "/drainpilot/ (metrics: /observe/metrics)"
+                    + (port == 9876 ? "." : "; port 9876 is taken, so the demo uses " + port + "."));
             say("Rancher cordons node-1 and writes rke.cattle.io/pre-drain on its machine-plan Secret;");
             say("the drain waits until every pre-drain hook, drainpilot.io/pre-hook included, holds the same value.");
             rancherPreDrain("node-1");

@@ -15,7 +15,6 @@ import io.drainpilot.plan.PlanInputs;
 import io.drainpilot.plan.VmiOrder;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 
 import java.io.FileInputStream;
 import java.io.IOException;
@@ -40,7 +39,13 @@ public final class Preflight {
 
     public static int run(CommandLine cli) throws IOException {
         Settings settings = Settings.load(propertiesOf(cli));
-        try (KubernetesClient client = new KubernetesClientBuilder().build()) {
+        // the same client settings as run and dry run
+        try (KubernetesClient client = io.drainpilot.config.ClusterConnection.defaultClient()) {
+            java.util.Optional<String> unreachable = io.drainpilot.config.ClusterConnection.unreachable(client,
+                    settings.healthApiTimeout);
+            if (unreachable.isPresent()) {
+                throw new io.drainpilot.config.ClusterUnavailableException(unreachable.get());
+            }
             return report(new ClusterApi(client, true), settings, cli.node(), System.out);
         }
     }

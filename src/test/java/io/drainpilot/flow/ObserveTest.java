@@ -129,6 +129,7 @@ class ObserveTest {
                 Answer a = get(rt, "/drainpilot/status");
                 assertThat(a.status()).as(a.body()).isEqualTo(200);
                 assertThat(a.contentType()).startsWith("application/json");
+                assertThat(new ObjectMapper().readTree(a.body()).path("version").asText()).isEqualTo("dev");
                 JsonNode node = new ObjectMapper().readTree(a.body()).path("nodes").path(0);
                 assertThat(node.path("node").asText()).isEqualTo("node-1");
                 assertThat(node.path("state").asText()).isEqualTo(Names.IN_PROGRESS);
