@@ -143,6 +143,22 @@ class HelmChartTest {
                 .containsEntry("app.kubernetes.io/name", "prometheus");
     }
 
+    /** The PrometheusRule's groups are valid Prometheus rules (promtool, where Debian's prometheus is installed). */
+    @Test
+    void prometheusAcceptsTheAlertRules(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        Path promtool = Path.of("/usr/bin/promtool");
+        org.assertj.core.api.Assumptions.assumeThat(Files.isExecutable(promtool)).as("promtool installed").isTrue();
+        Map<String, Object> rule = Manifests.one(chart, "PrometheusRule", "drainpilot");
+        Path file = dir.resolve("rules.yaml");
+        Files.writeString(file, new org.yaml.snakeyaml.Yaml().dump(Map.of("groups",
+                Manifests.list(Manifests.map(rule, "spec"), "groups"))));
+        Process p = new ProcessBuilder(promtool.toString(), "check", "rules", file.toString()).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertThat(p.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+        assertThat(p.exitValue()).as("promtool check rules:\n%s", out).isZero();
+        assertThat(out).contains("SUCCESS: 5 rules found");
+    }
+
     @Test
     void theHarvesterAddonInstallsThisChart() throws IOException {
         Map<String, Object> addon = Manifests.load(HelmChart.DIR.getParent().resolve("harvester-addon.yaml")).get(0);
