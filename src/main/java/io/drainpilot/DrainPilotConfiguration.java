@@ -115,7 +115,8 @@ public class DrainPilotConfiguration implements CamelConfiguration {
                     + property.apply("camel.management.port") + "\": allowed: a port number (env CAMEL_MANAGEMENT_PORT)");
         }
         try (java.net.ServerSocket probe = new java.net.ServerSocket()) {
-            probe.setReuseAddress(false);
+            // as a server binds: connections of an earlier process in TIME_WAIT do not count, a listener does
+            probe.setReuseAddress(true);
             probe.bind(new java.net.InetSocketAddress(host, port));
         } catch (java.io.IOException e) {
             throw new io.drainpilot.config.InvalidSettingException("management port " + port + " on " + host
