@@ -68,7 +68,8 @@ class HelmChartTest {
         // set by the chart itself: leader election and pod identity from the Deployment, the URL from a Secret,
         // the log format from jsonLogs
         Set<String> byTheChart = Set.of("drainpilot.leader.enabled", "drainpilot.leader.namespace",
-                "drainpilot.leader.pod-name", "drainpilot.alert.webhook.url", "drainpilot.log.format");
+                "drainpilot.leader.pod-name", "drainpilot.leader.pod-labels", "drainpilot.alert.webhook.url",
+                "drainpilot.log.format");
         Set<String> settings = props.stringPropertyNames().stream().filter(k -> k.startsWith("drainpilot."))
                 .filter(k -> !byTheChart.contains(k)).collect(Collectors.toCollection(TreeSet::new));
         assertThat(new TreeSet<>(config.keySet())).as("values.yaml config vs config/application.properties")
@@ -87,7 +88,9 @@ class HelmChartTest {
         Map<String, Object> container = container(chart);
         Map<String, Object> env = new TreeMap<>();
         Manifests.list(container, "env").forEach(e -> env.put((String) e.get("name"), e.get("value")));
-        assertThat(env).containsEntry("DRAINPILOT_POLL_PERIOD", "5s")
+        assertThat(env).containsEntry("DRAINPILOT_LEADER_POD_LABELS",
+                        "app.kubernetes.io/name=drainpilot,app.kubernetes.io/instance=drainpilot")
+                .containsEntry("DRAINPILOT_POLL_PERIOD", "5s")
                 .containsEntry("DRAINPILOT_SIGNAL_RANCHER_HOOK_NAMESPACE", "fleet-local")
                 .containsEntry("DRAINPILOT_LEADER_ENABLED", "true");
         String changed = HelmChart.template(t -> t.set("config.drainpilot\\.poll\\.period", "9s"));
