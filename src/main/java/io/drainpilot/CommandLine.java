@@ -8,7 +8,7 @@ import java.util.Optional;
  */
 public record CommandLine(Mode mode, Path config, boolean dryRun, Optional<String> node) {
 
-    public enum Mode { RUN, DEMO, PREFLIGHT, HELP }
+    public enum Mode { RUN, DEMO, PREFLIGHT, HELP, VERSION }
 
     public static final String CONFIG_ENV = "DRAINPILOT_CONFIG";
 
@@ -21,7 +21,18 @@ public record CommandLine(Mode mode, Path config, boolean dryRun, Optional<Strin
                                   exit 0 when every VM could move, 3 when some could not
               --dry-run           plan and report, change nothing in the cluster
               --config FILE       properties file (default config/application.properties, or $DRAINPILOT_CONFIG)
+              --version           print the version and exit
               --help              this text
+
+            Exit codes:
+              0  done: the demo showed everything, preflight found every VM can move, or run was stopped (SIGTERM)
+              1  cannot start: invalid setting, missing configuration file, broken route file, management port in use
+              2  wrong command line
+              3  preflight: some VM could not move
+              4  runtime error: DrainPilot started, then failed
+              5  no cluster configuration found, or the Kubernetes API server is unreachable or refuses the credentials
+            Logs: text lines with the date, or one JSON object per line with DRAINPILOT_LOG_FORMAT=json
+            (drainpilot.log.format).
             """;
 
     public static CommandLine parse(String[] args, java.util.function.Function<String, String> env) {
@@ -36,6 +47,7 @@ public record CommandLine(Mode mode, Path config, boolean dryRun, Optional<Strin
                 case "--demo" -> mode = Mode.DEMO;
                 case "--dry-run" -> dryRun = true;
                 case "--help", "-h" -> mode = Mode.HELP;
+                case "--version" -> mode = Mode.VERSION;
                 case "--preflight" -> {
                     mode = Mode.PREFLIGHT;
                     if (i + 1 < args.length && !args[i + 1].startsWith("--")) {

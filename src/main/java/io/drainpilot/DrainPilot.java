@@ -1,19 +1,36 @@
 package io.drainpilot;
 
 import io.drainpilot.app.DrainPilotRuntime;
+import io.drainpilot.config.BuildVersion;
+import io.drainpilot.config.ClusterConnection;
+import io.drainpilot.config.ClusterUnavailableException;
 import io.drainpilot.demo.Demo;
 import io.drainpilot.preflight.Preflight;
 
+import java.io.IOException;
+import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.function.Function;
 
-/** The entry point: {@code java -jar target/drainpilot.jar [--demo | --preflight [NODE] | --dry-run] [--config FILE]}. */
+/**
+ * The entry point: {@code java -jar target/drainpilot.jar [--demo | --preflight [NODE] | --dry-run | --version]
+ * [--config FILE]}. Exit codes are listed in {@link CommandLine#USAGE}.
+ */
 public final class DrainPilot {
-    /** Exit code when startup fails (bad configuration, broken route file, no cluster). */
+    /** Startup failed: bad configuration, broken route file, management port in use. */
     public static final int EXIT_STARTUP_FAILED = 1;
     public static final int EXIT_USAGE = 2;
+    /** DrainPilot ran, then failed. */
+    public static final int EXIT_RUNTIME_ERROR = 4;
+    /** No cluster configuration, or the API server is unreachable or refuses the credentials. */
+    public static final int EXIT_NO_CLUSTER = 5;
+    /** The logback variable choosing the appender: text or json. */
+    static final String LOG_FORMAT = "DRAINPILOT_LOG_FORMAT";
 
     private DrainPilot() {
     }
@@ -28,6 +45,12 @@ public final class DrainPilot {
             System.exit(EXIT_USAGE);
             return;
         }
+        Optional<String> badLogFormat = useLogFormat(cli.config(), System::getenv);
+        if (badLogFormat.isPresent()) {
+            System.err.println("drainpilot: cannot start: " + badLogFormat.get());
+            System.exit(EXIT_STARTUP_FAILED);
+            return;
+        }
         useLogbackConfig(cli.config());
         System.exit(run(cli));
     }
@@ -39,21 +62,84 @@ public final class DrainPilot {
                     System.out.print(CommandLine.USAGE);
                     yield 0;
                 }
+                case VERSION -> {
+                    System.out.println("drainpilot " + BuildVersion.current());
+                    yield 0;
+                }
                 case DEMO -> Demo.run(cli.config());
-                case PREFLIGHT -> Preflight.run(cli.config(), cli.node());
+                case PREFLIGHT -> {
+                    requireClusterConfiguration();
+                    yield Preflight.run(cli.config(), cli.node());
+                }
                 case RUN -> {
+                    requireClusterConfiguration();
                     Map<String, String> overrides = new HashMap<>();
                     if (cli.dryRun()) {
                         overrides.put("drainpilot.dry-run", "true");
                     }
-                    DrainPilotRuntime.create(cli.config(), overrides, null).run();
+                    DrainPilotRuntime runtime = DrainPilotRuntime.create(cli.config(), overrides, null);
+                    try {
+                        runtime.run();
+                    } catch (Exception e) {
+                        if (runtime.started()) {
+                            System.err.println("drainpilot: stopped by an error: " + DrainPilotRuntime.describe(e));
+                            yield EXIT_RUNTIME_ERROR;
+                        }
+                        throw e;
+                    }
                     yield 0;
                 }
             };
+        } catch (ClusterUnavailableException e) {
+            System.err.println("drainpilot: " + e.getMessage());
+            return EXIT_NO_CLUSTER;
         } catch (Exception e) {
             System.err.println("drainpilot: cannot start: " + DrainPilotRuntime.describe(e));
             return EXIT_STARTUP_FAILED;
         }
+    }
+
+    private static void requireClusterConfiguration() {
+        ClusterConnection.missingConfiguration().ifPresent(m -> {
+            throw new ClusterUnavailableException(m);
+        });
+    }
+
+    /**
+     * The log format must be known before the first log line: DRAINPILOT_LOG_FORMAT from the environment, else
+     * drainpilot.log.format from the properties file, handed to logback as a system property of the same name.
+     *
+     * @return what is wrong with the value, if anything
+     */
+    static Optional<String> useLogFormat(Path config, Function<String, String> env) {
+        String format = env.apply(LOG_FORMAT);
+        String source = "env " + LOG_FORMAT;
+        if (format == null || format.isBlank()) {
+            format = fromFile(config, "drainpilot.log.format");
+            source = "drainpilot.log.format in " + config;
+        }
+        if (format == null || format.isBlank()) {
+            return Optional.empty();
+        }
+        format = format.trim();
+        if (!format.equals("text") && !format.equals("json")) {
+            return Optional.of("Invalid setting " + source + "=\"" + format + "\": allowed: json, text");
+        }
+        System.setProperty(LOG_FORMAT, format);
+        return Optional.empty();
+    }
+
+    private static String fromFile(Path config, String key) {
+        if (!Files.isRegularFile(config)) {
+            return null;
+        }
+        Properties p = new Properties();
+        try (InputStream in = Files.newInputStream(config)) {
+            p.load(in);
+        } catch (IOException e) {
+            return null;
+        }
+        return p.getProperty(key);
     }
 
     /** config/logback.xml next to the properties file wins over the built-in default, unless one was chosen. */

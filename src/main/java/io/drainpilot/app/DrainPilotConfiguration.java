@@ -3,6 +3,7 @@ package io.drainpilot.app;
 import io.drainpilot.alert.AlertEvents;
 import io.drainpilot.alert.ProblemReporter;
 import io.drainpilot.alert.WebhookPayload;
+import io.drainpilot.config.ClusterConnection;
 import io.drainpilot.config.Durations;
 import io.drainpilot.config.Settings;
 import io.drainpilot.drain.DrainRelease;
@@ -18,6 +19,7 @@ import io.drainpilot.leader.LeaderElection;
 import io.drainpilot.observe.DrainMetrics;
 import io.drainpilot.observe.KubernetesApiHealthCheck;
 import io.drainpilot.observe.MicrometerDrainMetrics;
+import io.drainpilot.observe.ScanCompletions;
 import io.drainpilot.observe.StatusBoard;
 import io.drainpilot.observe.StatusJson;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -26,9 +28,7 @@ import io.drainpilot.migrate.MigrationRequester;
 import io.drainpilot.migrate.MigrationTracker;
 import io.drainpilot.recover.Recovery;
 import io.drainpilot.recover.Restarter;
-import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import org.apache.camel.CamelConfiguration;
 import org.apache.camel.CamelContext;
 import org.apache.camel.spi.Registry;
@@ -54,21 +54,32 @@ public class DrainPilotConfiguration implements CamelConfiguration {
 
     @Override
     public void configure(CamelContext context) throws Exception {
-        Settings settings = Settings.load(key -> context.getPropertiesComponent().resolveProperty(key).orElse(null));
+        java.util.function.Function<String, String> property =
+                key -> context.getPropertiesComponent().resolveProperty(key).orElse(null);
+        Settings settings = Settings.load(key -> GENERATOR_URL.equals(key) ? generatorUrl(property) : property.apply(key));
         Registry registry = context.getRegistry();
         KubernetesClient client = registry.lookupByNameAndType(CLIENT, KubernetesClient.class);
+        KubernetesClient created = null;
         if (client == null) {
             client = defaultClient();
+            created = client;
             registry.bind(CLIENT, client);
-            KubernetesClient created = client;
+            KubernetesClient toClose = client;
             context.addLifecycleStrategy(new org.apache.camel.support.LifecycleStrategySupport() {
                 @Override
                 public void onContextStopped(CamelContext ctx) {
-                    created.close();
+                    toClose.close();
                 }
             });
         }
-        LOG.info("DrainPilot connecting to {}{}", client.getMasterUrl(), settings.dryRun ? " (dry run: no changes)" : "");
+        LOG.info("DrainPilot {} connecting to {}{}", io.drainpilot.config.BuildVersion.current(), client.getMasterUrl(),
+                settings.dryRun ? " (dry run: no changes)" : "");
+        refuseATakenManagementPort(context);
+        if (created != null) {
+            // said once and clearly; the process goes on (not ready) and every evaluation tries again
+            ClusterConnection.unreachable(created, settings.healthApiTimeout).ifPresent(problem ->
+                    LOG.error("{}; DrainPilot keeps trying and is not ready until it answers", problem));
+        }
         WriteFence fence = LeaderElection.configure(context, client, settings);
         if (metricsEnabled(context) && registry.findSingleByType(DrainMetrics.class) == null) {
             // bound before the other beans so bind() hands it to the stages; Camel creates the MeterRegistry later
@@ -81,6 +92,8 @@ public class DrainPilotConfiguration implements CamelConfiguration {
         // readiness: the API server answers and the view has its first lists (Camel's routes check adds "routes started")
         registry.bind("kubernetesApiHealthCheck", new KubernetesApiHealthCheck(api, settings.healthApiTimeout, view::notSynced));
         DrainMetrics metrics = registry.findSingleByType(DrainMetrics.class);
+        observeLeadership(context, settings, metrics);
+        context.getManagementStrategy().addEventNotifier(new ScanCompletions(metrics, Clock.systemUTC()));
         view.start();
         context.addLifecycleStrategy(new org.apache.camel.support.LifecycleStrategySupport() {
             @Override
@@ -108,6 +121,53 @@ public class DrainPilotConfiguration implements CamelConfiguration {
         });
     }
 
+    /**
+     * A second process on the same management port must not start: it would answer probes and show the status page
+     * of the first one. Checked by binding the address once before Camel's HTTP server does.
+     */
+    static void refuseATakenManagementPort(CamelContext context) {
+        java.util.function.Function<String, String> property =
+                key -> context.getPropertiesComponent().resolveProperty(key).orElse("").trim();
+        if ("false".equalsIgnoreCase(property.apply("camel.management.enabled"))) {
+            return;
+        }
+        String host = property.apply("camel.management.host").isEmpty() ? "0.0.0.0" : property.apply("camel.management.host");
+        int port;
+        try {
+            port = Integer.parseInt(property.apply("camel.management.port"));
+        } catch (NumberFormatException e) {
+            throw new io.drainpilot.config.InvalidSettingException("Invalid setting camel.management.port=\""
+                    + property.apply("camel.management.port") + "\": allowed: a port number (env CAMEL_MANAGEMENT_PORT)");
+        }
+        try (java.net.ServerSocket probe = new java.net.ServerSocket()) {
+            // as a server binds: connections of an earlier process in TIME_WAIT do not count, a listener does
+            probe.setReuseAddress(true);
+            probe.bind(new java.net.InetSocketAddress(host, port));
+        } catch (java.io.IOException e) {
+            throw new io.drainpilot.config.InvalidSettingException("management port " + port + " on " + host
+                    + " is already in use (another DrainPilot?): stop that process, or set CAMEL_MANAGEMENT_PORT"
+                    + " (camel.management.port) to a free port");
+        }
+    }
+
+    private static final String GENERATOR_URL = "drainpilot.alert.webhook.generator-url";
+
+    /** The configured generatorURL, or this process's status page (its host name and management port). */
+    static String generatorUrl(java.util.function.Function<String, String> property) {
+        String configured = property.apply(GENERATOR_URL);
+        if (configured != null && !configured.isBlank()) {
+            return configured.trim();
+        }
+        String host;
+        try {
+            host = java.net.InetAddress.getLocalHost().getHostName();
+        } catch (java.io.IOException e) {
+            host = "localhost";
+        }
+        String port = property.apply("camel.management.port");
+        return "http://" + host + ":" + (port == null ? "9876" : port.trim()) + "/drainpilot/";
+    }
+
     /** What an operator wants to see once: that it runs, how often it looks, and where to look at it. */
     /** The Harvester mode for the startup line: the view's first lists are waited for briefly, to say it right. */
     private static String harvesterMode(ClusterView view, Registry registry) {
@@ -129,12 +189,28 @@ public class DrainPilotConfiguration implements CamelConfiguration {
                 ? ", health /observe/health" : "")
                 + (management && "true".equalsIgnoreCase(property.apply("camel.management.metricsEnabled"))
                 ? ", metrics /observe/metrics" : "");
-        return "DrainPilot started: " + context.getRoutes().size() + " routes, scan every "
+        return "DrainPilot " + io.drainpilot.config.BuildVersion.current() + " started: " + context.getRoutes().size() + " routes, scan every "
                 + Durations.format(settings.scanPeriod) + ", await every " + Durations.format(settings.awaitPeriod)
                 + (settings.dryRun ? ", dry run (no changes)" : "")
                 + (settings.leaderEnabled ? ", leader election on (only the leader scans)" : "")
                 + "; Harvester upgrades: " + harvester
                 + "; status http://<host>:" + property.apply("camel.server.port") + "/drainpilot/" + observe;
+    }
+
+    /** drainpilot_leader follows the Lease (or is 1 without leader election: this process is the only one). */
+    private static void observeLeadership(CamelContext context, Settings settings, DrainMetrics metrics) throws Exception {
+        if (!settings.leaderEnabled) {
+            metrics.leader(true);
+            return;
+        }
+        metrics.leader(false);
+        org.apache.camel.cluster.CamelClusterService service =
+                context.hasService(org.apache.camel.cluster.CamelClusterService.class);
+        if (service != null) {
+            service.getView(settings.leaderGroup).addEventListener(
+                    (org.apache.camel.cluster.CamelClusterEventListener.Leadership) (view, leader) ->
+                            metrics.leader(leader != null && leader.isLocal()));
+        }
     }
 
     private static boolean metricsEnabled(CamelContext context) {
@@ -150,17 +226,9 @@ public class DrainPilotConfiguration implements CamelConfiguration {
         return r != null ? r : context.getRegistry().findSingleByType(MeterRegistry.class);
     }
 
-    /**
-     * fabric8's defaults (KUBECONFIG, ~/.kube/config, service account, KUBERNETES_MASTER), with fewer retries inside
-     * each request: the routes retry API errors with backoff themselves, and a scan must not hang for minutes on an
-     * unreachable API server. TLS verification stays as configured (on unless the kubeconfig says otherwise).
-     */
+    /** fabric8's defaults with DrainPilot's client settings, the same in every mode ({@link ClusterConnection}). */
     static KubernetesClient defaultClient() {
-        Config config = Config.autoConfigure(null);
-        if (System.getenv("KUBERNETES_REQUEST_RETRY_BACKOFFLIMIT") == null) {
-            config.setRequestRetryBackoffLimit(1);
-        }
-        return new KubernetesClientBuilder().withConfig(config).build();
+        return ClusterConnection.defaultClient();
     }
 
     /** Every bean the routes name, built from one API access layer, the cluster view and one set of settings. */
@@ -194,7 +262,11 @@ public class DrainPilotConfiguration implements CamelConfiguration {
         registry.bind("recovery", new Recovery(view, api, settings, clock, metrics));
         registry.bind("restarter", new Restarter(view, api));
         registry.bind("alertEvents", new AlertEvents(view, api, settings.events, metrics));
-        registry.bind("webhookPayload", new WebhookPayload(settings.webhookFormat));
+        io.drainpilot.alert.AlertmanagerFeed feed = new io.drainpilot.alert.AlertmanagerFeed(view, api, clock,
+                settings.webhookRepeatInterval, settings.webhookGeneratorUrl);
+        registry.bind("alertmanagerFeed", feed);
+        registry.bind("webhookPayload", new WebhookPayload(settings.webhookFormat, feed));
+        registry.bind("webhookFailure", new io.drainpilot.alert.WebhookFailure());
         return queue;
     }
 }

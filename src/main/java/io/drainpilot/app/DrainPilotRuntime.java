@@ -14,9 +14,16 @@ import java.util.Map;
  */
 public final class DrainPilotRuntime implements AutoCloseable {
     private final Main main;
+    private volatile boolean wasStarted;
 
     private DrainPilotRuntime(Main main) {
         this.main = main;
+        main.addMainListener(new org.apache.camel.main.MainListenerSupport() {
+            @Override
+            public void afterStart(org.apache.camel.main.BaseMainSupport support) {
+                wasStarted = true;
+            }
+        });
     }
 
     /**
@@ -51,6 +58,11 @@ public final class DrainPilotRuntime implements AutoCloseable {
     /** Runs until the process is told to stop (SIGTERM, Ctrl-C). */
     public void run() throws Exception {
         main.run();
+    }
+
+    /** Whether the routes had started: an error after this is a runtime error, not a failed start. */
+    public boolean started() {
+        return wasStarted;
     }
 
     /**

@@ -58,6 +58,12 @@ public final class Settings {
     public final String webhookFormat;
     public final Duration webhookTimeout;
     public final int webhookRetries;
+    /** Alertmanager format: how often alerts that still hold are sent again (and those over are sent resolved). */
+    public final Duration webhookRepeatInterval;
+    /** Alertmanager format: each alert's generatorURL (empty: this process's status page). */
+    public final String webhookGeneratorUrl;
+    /** text or json: the log line format (read before logging starts, by the entry point; checked here). */
+    public final String logFormat;
     public final boolean events;
     // leader election (several replicas, one active)
     public final boolean leaderEnabled;
@@ -129,6 +135,9 @@ public final class Settings {
         webhookFormat = oneOf("drainpilot.alert.webhook.format", "plain", WEBHOOK_FORMATS);
         webhookTimeout = duration("drainpilot.alert.webhook.timeout", "5s", Duration.ofMillis(100), Duration.ofMinutes(5));
         webhookRetries = integer("drainpilot.alert.webhook.retries", "2", 0, 20);
+        webhookRepeatInterval = duration("drainpilot.alert.webhook.repeat-interval", "1m", Duration.ofSeconds(1), Duration.ofHours(1));
+        webhookGeneratorUrl = text("drainpilot.alert.webhook.generator-url", "", true);
+        logFormat = oneOf("drainpilot.log.format", "text", Set.of("text", "json"));
         events = bool("drainpilot.alert.events.enabled", "true");
 
         leaderEnabled = bool("drainpilot.leader.enabled", "false");
@@ -224,7 +233,8 @@ public final class Settings {
     private String url(String key) {
         String v = raw(key, "");
         if (!v.isEmpty() && !(v.startsWith("http://") || v.startsWith("https://"))) {
-            problem(key, v, "allowed: empty (no webhook) or an http:// or https:// URL");
+            // the value may hold a token: the message does not quote it
+            problem(key, "(not shown)", "allowed: empty (no webhook) or an http:// or https:// URL");
             return "";
         }
         return v;

@@ -99,7 +99,8 @@ public final class Demo {
             settings.put("camel.management.port", String.valueOf(port));
             try (DrainPilotRuntime drainPilot = DrainPilotRuntime.create(config, settings, cluster.newClient()).start()) {
                 say("DrainPilot is running (routes from routes/, settings from " + config + ").");
-                say("Watch it at http://localhost:" + port + "/drainpilot/ (metrics: /observe/metrics).");
+                say("Watch it at http://localhost:" + port + "/drainpilot/ (metrics: /observe/metrics)"
+                        + (port == 9876 ? "." : "; port 9876 is taken, so the demo uses " + port + "."));
                 Map<String, String> before = placement(kube);
                 HarvesterUpgradeSimulator upgrade = cluster.harvester();
                 upgrade.startUpgrade();

@@ -423,7 +423,9 @@ public class ClusterApi {
         if (changes.isEmpty()) {
             return ops;
         }
-        if (current == null) {
+        // fabric8 reads an absent map as an empty one; a JSON patch adding a key under an absent map fails on a
+        // real API server, so an empty map is (re)created first (replacing an empty map changes nothing)
+        if (current == null || current.isEmpty()) {
             ops.add(Map.of("op", "add", "path", "/metadata/" + field, "value", Map.of()));
             current = Map.of();
         }

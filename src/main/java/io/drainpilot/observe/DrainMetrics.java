@@ -33,4 +33,12 @@ public interface DrainMetrics {
     /** An alert went to a channel (log, events, webhook), or failed to. */
     default void alertDelivered(String channel, boolean ok) {
     }
+
+    /** This process leads (or leader election is off, so it is the only one scanning); false when it follows. */
+    default void leader(boolean leading) {
+    }
+
+    /** A scan went through without error, at {@code at}. */
+    default void scanCompleted(java.time.Instant at) {
+    }
 }

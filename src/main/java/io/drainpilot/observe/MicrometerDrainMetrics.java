@@ -5,8 +5,15 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 
+import io.micrometer.core.instrument.MultiGauge;
+import io.micrometer.core.instrument.Tags;
+
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 
 /**
@@ -19,6 +26,11 @@ import java.util.function.Supplier;
  * <li>{@code drainpilot_alerts_total{channel,ok}}</li>
  * <li>gauges from the {@link StatusBoard}: {@code drainpilot_nodes_draining}, {@code drainpilot_vmis_pending},
  * {@code drainpilot_vmis_in_flight}</li>
+ * <li>{@code drainpilot_node_evacuation_state{node,state}}: per node on the board, 1 for its state and 0 for the
+ * other {@link #STATES} (the usual Prometheus form of an enum, so {@code == 1} selects the current one)</li>
+ * <li>{@code drainpilot_leader}: 1 while this process leads (or runs without leader election), else 0</li>
+ * <li>{@code drainpilot_build_info{version}}: always 1</li>
+ * <li>{@code drainpilot_last_scan_timestamp_seconds}: Unix time of the last scan that went through</li>
  * </ul>
  * The registry is looked up when first needed: Camel Main creates it while the context starts, after the beans
  * are bound. Without one (metrics disabled) every call is a no-op.
@@ -32,13 +44,26 @@ public class MicrometerDrainMetrics implements DrainMetrics {
     /** Node states that are no longer draining, though the signal may still be on the node. */
     static final Set<String> NOT_DRAINING = Set.of(io.drainpilot.names.Names.COMPLETED, io.drainpilot.names.Names.CANCELLED);
 
+    /** The states {@code drainpilot_node_evacuation_state} reports, as written to {@code drainpilot.io/evacuation}. */
+    public static final List<String> STATES = List.of(io.drainpilot.names.Names.IN_PROGRESS,
+            io.drainpilot.names.Names.COMPLETED, io.drainpilot.names.Names.BLOCKED, io.drainpilot.names.Names.CANCELLED);
+
     private final Supplier<MeterRegistry> lookup;
+    private final String version;
+    private final AtomicInteger leading = new AtomicInteger();
+    private final AtomicLong lastScanMillis = new AtomicLong();
+    private MultiGauge nodeStates;
     private volatile MeterRegistry registry;
     private volatile StatusBoard board;
     private boolean gauges;
 
-    public MicrometerDrainMetrics(Supplier<MeterRegistry> lookup) {
+    public MicrometerDrainMetrics(Supplier<MeterRegistry> lookup, String version) {
         this.lookup = lookup;
+        this.version = version;
+    }
+
+    public MicrometerDrainMetrics(Supplier<MeterRegistry> lookup) {
+        this(lookup, io.drainpilot.config.BuildVersion.current());
     }
 
     public MicrometerDrainMetrics(MeterRegistry registry) {
@@ -48,13 +73,47 @@ public class MicrometerDrainMetrics implements DrainMetrics {
     @Override
     public void board(StatusBoard board) {
         this.board = board;
+        board.onChange(this::refreshNodeStates);
         registry();
+        refreshNodeStates();
+    }
+
+    /** One row per node on the board and state; rows of nodes that left the board are removed. */
+    private void refreshNodeStates() {
+        MeterRegistry r = registry();
+        StatusBoard b = board;
+        if (r == null || b == null) {
+            return;
+        }
+        List<MultiGauge.Row<?>> rows = new ArrayList<>();
+        for (StatusBoard.NodeCard card : b.cards()) {
+            for (String state : STATES) {
+                rows.add(MultiGauge.Row.of(Tags.of("node", card.node(), "state", state), state.equals(card.state()) ? 1 : 0));
+            }
+        }
+        synchronized (this) {
+            nodeStates.register(rows, true);
+        }
     }
 
     /** The registry, once Camel has one; registers the board gauges the first time both are known. */
     public synchronized MeterRegistry registry() {
         if (registry == null) {
             registry = lookup.get();
+            if (registry != null) {
+                Gauge.builder("drainpilot.build.info", () -> 1.0).description("DrainPilot's version (always 1)")
+                        .tag("version", version).register(registry);
+                Gauge.builder("drainpilot.leader", leading, AtomicInteger::get)
+                        .description("1 while this process leads (or runs without leader election), else 0")
+                        .register(registry);
+                Gauge.builder("drainpilot.last.scan.timestamp", lastScanMillis, a -> a.get() / 1000.0)
+                        .baseUnit("seconds").description("Unix time of the last scan that went through (0: none yet)")
+                        .register(registry);
+                nodeStates = MultiGauge.builder("drainpilot.node.evacuation.state")
+                        .description("Per node being evacuated: 1 for its state (InProgress, Completed, Blocked, "
+                                + "Cancelled), 0 for the others")
+                        .register(registry);
+            }
         }
         if (registry != null && board != null && !gauges) {
             StatusBoard b = board;
@@ -116,6 +175,18 @@ public class MicrometerDrainMetrics implements DrainMetrics {
             Counter.builder("drainpilot.recovery.outcomes").description("Recovery decisions, by reason and action")
                     .tag("reason", String.valueOf(reason)).tag("action", String.valueOf(action)).register(r).increment();
         });
+    }
+
+    @Override
+    public void leader(boolean leads) {
+        registry();
+        leading.set(leads ? 1 : 0);
+    }
+
+    @Override
+    public void scanCompleted(java.time.Instant at) {
+        registry();
+        lastScanMillis.set(at.toEpochMilli());
     }
 
     @Override

@@ -33,6 +33,16 @@ public class StatusBoard {
     }
 
     private final Map<String, NodeCard> nodes = new ConcurrentHashMap<>();
+    private final List<Runnable> listeners = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    /** Runs after every change of the board (the state gauge follows it). */
+    public void onChange(Runnable listener) {
+        listeners.add(listener);
+    }
+
+    private void changed() {
+        listeners.forEach(Runnable::run);
+    }
 
     /** How DrainPilot takes part in the running Harvester upgrade, and each node's state in it. */
     public record HarvesterCard(String mode, String why, String upgrade, Map<String, String> nodeStates) {
@@ -55,11 +65,14 @@ public class StatusBoard {
                 : plan.request().node().getMetadata().getAnnotations();
         EvacuationSummary summary = a == null ? null : EvacuationSummary.parse(a.get(io.drainpilot.names.Names.EVACUATION_SUMMARY));
         nodes.put(plan.node(), new NodeCard(plan.node(), state, plan.request().signals(), vms, Instant.now(), summary));
+        changed();
     }
 
     /** A node no scan reports any more (drain over or withdrawn) leaves the board. */
     public void retainOnly(java.util.Collection<String> drainingNodes) {
-        nodes.keySet().retainAll(drainingNodes);
+        if (nodes.keySet().retainAll(drainingNodes)) {
+            changed();
+        }
     }
 
     public List<NodeCard> cards() {

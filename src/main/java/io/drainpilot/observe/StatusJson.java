@@ -42,6 +42,7 @@ public class StatusJson {
     public String render() throws IOException {
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("generatedAt", Instant.now().toString());
+        out.put("version", io.drainpilot.config.BuildVersion.current());
         out.put("nodes", board.cards().stream().map(StatusJson::node).toList());
         StatusBoard.HarvesterCard h = board.harvester();
         Map<String, Object> harvester = new LinkedHashMap<>();

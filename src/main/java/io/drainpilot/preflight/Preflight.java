@@ -15,7 +15,6 @@ import io.drainpilot.work.VmState;
 import io.drainpilot.work.VmWork;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 
 import java.io.FileInputStream;
 import java.io.IOException;
@@ -43,7 +42,13 @@ public final class Preflight {
 
     public static int run(Path config, Optional<String> node) throws Exception {
         Settings settings = Settings.load(propertiesOf(config));
-        try (KubernetesClient client = new KubernetesClientBuilder().build()) {
+        // the same client settings as run and dry run
+        try (KubernetesClient client = io.drainpilot.config.ClusterConnection.defaultClient()) {
+            Optional<String> unreachable = io.drainpilot.config.ClusterConnection.unreachable(client,
+                    settings.healthApiTimeout);
+            if (unreachable.isPresent()) {
+                throw new io.drainpilot.config.ClusterUnavailableException(unreachable.get());
+            }
             return report(client, settings, node, System.out);
         }
     }

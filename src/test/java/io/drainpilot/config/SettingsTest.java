@@ -60,6 +60,13 @@ class SettingsTest {
     }
 
     @Test
+    void aBadWebhookUrlIsNotQuoted() {
+        assertThatThrownBy(() -> Settings.load(Map.of("drainpilot.alert.webhook.url", "hooks.example.com/T0KEN")::get))
+                .isInstanceOf(InvalidSettingException.class)
+                .hasMessageContaining("drainpilot.alert.webhook.url").hasMessageNotContaining("T0KEN");
+    }
+
+    @Test
     void everyProblemIsReportedAtOnce() {
         assertThatThrownBy(() -> Settings.load(Map.of("drainpilot.poll.period", "x", "drainpilot.dry-run", "maybe")::get))
                 .hasMessageContaining("drainpilot.poll.period").hasMessageContaining("drainpilot.dry-run");

@@ -158,6 +158,28 @@ class DeploymentManifestTest {
     }
 
     @Test
+    void webhookUrlFromAnOptionalSecret() {
+        Map<String, Object> url = Manifests.list(container, "env").stream()
+                .filter(e -> "DRAINPILOT_ALERT_WEBHOOK_URL".equals(e.get("name"))).findFirst().orElseThrow();
+        assertThat(url).doesNotContainKey("value");
+        assertThat(Manifests.map(url, "valueFrom.secretKeyRef")).containsEntry("name", "drainpilot-alert-webhook")
+                .containsEntry("key", "url").containsEntry("optional", true);
+    }
+
+    @Test
+    void serviceNetworkPolicyAndDisruptionBudgetSelectThePods() {
+        Map<String, Object> selector = Manifests.map(deployment, "spec.selector.matchLabels");
+        assertThat(Manifests.map(Manifests.one(docs, "Service", "drainpilot"), "spec.selector")).isEqualTo(selector);
+        assertThat(Manifests.map(Manifests.one(docs, "PodDisruptionBudget", "drainpilot"), "spec.selector.matchLabels"))
+                .isEqualTo(selector);
+        Map<String, Object> policy = Manifests.map(Manifests.one(docs, "NetworkPolicy", "drainpilot"), "spec");
+        assertThat(Manifests.map(policy, "podSelector.matchLabels")).isEqualTo(selector);
+        Map<String, Object> ingress = Manifests.list(policy, "ingress").get(0);
+        assertThat(Manifests.list(ingress, "ports")).containsExactly(Map.of("port", "management", "protocol", "TCP"));
+        assertThat(Manifests.list(ingress, "from")).hasSize(2).first().isEqualTo(Map.of("podSelector", Map.of()));
+    }
+
+    @Test
     void kustomizationListsEveryManifest() throws IOException {
         Map<String, Object> k = Manifests.load(Manifests.DIR.resolve("kustomization.yaml")).get(0);
         Set<String> listed = Set.copyOf(Manifests.strings(k, "resources"));

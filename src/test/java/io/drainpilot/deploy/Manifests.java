@@ -54,6 +54,19 @@ final class Manifests {
         return docs;
     }
 
+    /** Every document of a multi-document YAML text (helm template's output). */
+    @SuppressWarnings("unchecked")
+    static List<Map<String, Object>> parse(String text) {
+        Yaml yaml = new Yaml(new SafeConstructor(new LoaderOptions()));
+        List<Map<String, Object>> docs = new ArrayList<>();
+        for (Object doc : yaml.loadAll(text)) {
+            if (doc != null) {
+                docs.add((Map<String, Object>) doc);
+            }
+        }
+        return docs;
+    }
+
     static List<Map<String, Object>> ofKind(List<Map<String, Object>> docs, String kind) {
         return docs.stream().filter(d -> kind.equals(d.get("kind"))).toList();
     }

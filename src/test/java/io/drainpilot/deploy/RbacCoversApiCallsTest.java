@@ -16,7 +16,7 @@ import java.util.TreeSet;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The RBAC manifests (docker/kubernetes/*.yaml) grant exactly what the code needs: the needs are read at run time
+ * The RBAC manifests (docker/kubernetes/*.yaml, and the Helm chart's rendering) grant exactly what the code needs: the needs are read at run time
  * from the {@link ApiCall} annotations of {@link ClusterApi} (every Kubernetes call DrainPilot makes goes through
  * it), never from a hand-written list, so a new ClusterApi method without a matching grant fails here.
  */
@@ -240,6 +240,13 @@ class RbacCoversApiCallsTest {
     void manifestsGrantExactlyWhatTheCodeNeeds() {
         List<String> problems = problems(Manifests.all(), needed());
         assertThat(problems).as("RBAC in %s vs @ApiCall on ClusterApi", Manifests.DIR).isEmpty();
+    }
+
+    /** The Helm chart, rendered by Helm: a verb added to ClusterApi fails here as well as above. */
+    @Test
+    void theHelmChartGrantsExactlyWhatTheCodeNeeds() {
+        List<String> problems = problems(HelmChart.rendered(), needed());
+        assertThat(problems).as("RBAC rendered from %s vs @ApiCall on ClusterApi", HelmChart.DIR).isEmpty();
     }
 
     @Test

@@ -110,6 +110,8 @@ final class FaultHarness implements AutoCloseable {
 
     DrainPilotRuntime start(Map<String, String> overrides, int clientRetries) {
         Map<String, String> all = Harness.fastSettings();
+        // a free management port per process, as Harness does: a port still taken stops startup
+        all.put("camel.management.port", String.valueOf(Harness.freePort()));
         all.putAll(overrides);
         DrainPilotRuntime rt = DrainPilotRuntime.create(Path.of("config/application.properties"), all,
                 client("drainpilot", CLIENT_TIMEOUT, clientRetries)).start();

@@ -144,7 +144,7 @@ class DetectionScenariosTest {
                     .contains("default/vm-a: migrate (cpu host-model) to node-2")
                     .contains("default/stuck: not migratable: LiveMigratable=False: DisksNotLiveMigratable"));
             // the operator is told once that it runs, and that it changes nothing
-            assertThat(startup.messages()).anySatisfy(m -> assertThat(m).startsWith("DrainPilot started: ")
+            assertThat(startup.messages()).anySatisfy(m -> assertThat(m).startsWith("DrainPilot dev started: ")
                     .contains(" routes, scan every ").contains(", dry run (no changes)").contains("/drainpilot/")
                     .contains(", health /observe/health"));
         }

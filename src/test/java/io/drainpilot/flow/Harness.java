@@ -54,11 +54,25 @@ public final class Harness implements AutoCloseable {
     }
 
     public DrainPilotRuntime startDrainPilot(Map<String, String> overrides) {
+        return startDrainPilot(overrides, cluster.newClient());
+    }
+
+    /**
+     * A process whose client names itself with its own User-Agent, the simulated API server's stand-in for a user
+     * (the test's own client is another one).
+     */
+    public DrainPilotRuntime startDrainPilot(Map<String, String> overrides, String userAgent) {
+        io.fabric8.kubernetes.client.Config config = new io.fabric8.kubernetes.client.ConfigBuilder(
+                io.fabric8.kubernetes.client.Config.empty()).withMasterUrl(cluster.masterUrl()).withTrustCerts(true)
+                .withNamespace("default").withUserAgent(userAgent).withRequestRetryBackoffLimit(0).build();
+        return startDrainPilot(overrides, new io.fabric8.kubernetes.client.KubernetesClientBuilder().withConfig(config).build());
+    }
+
+    private DrainPilotRuntime startDrainPilot(Map<String, String> overrides, KubernetesClient client) {
         Map<String, String> all = fastSettings();
         // every process gets its own free management port (health, metrics, status page): no collisions
         all.put("camel.management.port", String.valueOf(freePort()));
         all.putAll(overrides);
-        KubernetesClient client = cluster.newClient();
         clients.add(client);
         DrainPilotRuntime rt = DrainPilotRuntime.create(Path.of("config/application.properties"), all, client).start();
         processes.add(rt);

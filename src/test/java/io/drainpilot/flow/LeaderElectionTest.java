@@ -39,12 +39,18 @@ class LeaderElectionTest {
             await().atMost(Harness.PATIENCE).until(() -> !h.migrations().isEmpty());
             assertThat(board(a).cards()).extracting(StatusBoard.NodeCard::node).containsExactly("node-1");
             assertThat(board(b2).cards()).as("the follower does not scan").isEmpty();
+            await().atMost(Harness.PATIENCE).untilAsserted(() -> {
+                assertThat(ObserveTest.get(a, "/observe/metrics").body()).contains("drainpilot_leader 1.0");
+                assertThat(ObserveTest.get(b2, "/observe/metrics").body()).contains("drainpilot_leader 0.0");
+            });
 
             h.stop(a); // the leader goes away mid-evacuation, as in a rolling update
             h.kube.pods().inNamespace(NS).withName("drainpilot-a").delete();
             h.awaitEvacuation("node-1", Names.COMPLETED);
             assertThat(h.kube.leases().inNamespace(NS).withName("leaders-drainpilot").get().getSpec().getHolderIdentity())
                     .isEqualTo("drainpilot-b");
+            await().atMost(Harness.PATIENCE).untilAsserted(() ->
+                    assertThat(ObserveTest.get(b2, "/observe/metrics").body()).contains("drainpilot_leader 1.0"));
             assertThat(h.migrationsCreatedPerVmi().values()).containsOnly(1L);
             assertThat(h.summary("node-1").migrated()).isEqualTo(6);
         }

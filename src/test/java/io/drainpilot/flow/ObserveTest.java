@@ -129,6 +129,7 @@ class ObserveTest {
                 Answer a = get(rt, "/drainpilot/status");
                 assertThat(a.status()).as(a.body()).isEqualTo(200);
                 assertThat(a.contentType()).startsWith("application/json");
+                assertThat(new ObjectMapper().readTree(a.body()).path("version").asText()).isEqualTo("dev");
                 JsonNode node = new ObjectMapper().readTree(a.body()).path("nodes").path(0);
                 assertThat(node.path("node").asText()).isEqualTo("node-1");
                 assertThat(node.path("state").asText()).isEqualTo(Names.IN_PROGRESS);
@@ -141,10 +142,32 @@ class ObserveTest {
             Answer page = get(rt, "/drainpilot/");
             assertThat(page.status()).isEqualTo(200);
             assertThat(page.contentType()).startsWith("text/html");
-            assertThat(page.body()).contains("<title>DrainPilot status</title>").contains("/drainpilot/status")
+            assertThat(page.body()).contains("<title>DrainPilot status</title>").contains("+ 'status'")
                     .doesNotContain("src=\"http").doesNotContain("href=\"http");
             Answer bare = get(rt, "/drainpilot");
             assertThat(bare.status()).as("/drainpilot redirects").isEqualTo(302);
+        }
+    }
+
+    @Test
+    void theManagementServerBindsToTheConfiguredAddressOnly() throws Exception {
+        try (Harness h = new Harness(Scenarios.heterogeneous())) {
+            DrainPilotRuntime local = h.startDrainPilot(Map.of("camel.management.host", "127.0.0.1"));
+            DrainPilotRuntime any = h.startDrainPilot();
+            // 127.0.0.2 is this host too, but not the address the first process bound
+            assertThat(reachable("127.0.0.1", Harness.port(local))).isTrue();
+            assertThat(reachable("127.0.0.2", Harness.port(local))).isFalse();
+            assertThat(reachable("127.0.0.2", Harness.port(any))).isTrue();
+            assertThat(get(local, "/observe/health/live").status()).isEqualTo(200);
+        }
+    }
+
+    private static boolean reachable(String host, int port) {
+        try (java.net.Socket s = new java.net.Socket()) {
+            s.connect(new java.net.InetSocketAddress(host, port), 2000);
+            return true;
+        } catch (java.io.IOException e) {
+            return false;
         }
     }
 }

@@ -40,7 +40,8 @@ class StartupFailuresTest {
         try (SimulatedCluster cluster = SimulatedCluster.start(Scenarios.heterogeneous(), SimSettings.forTests());
              KubernetesClient client = cluster.newClient()) {
             DrainPilotRuntime rt = DrainPilotRuntime.create(Path.of("config/application.properties"),
-                    Map.of("camel.main.routesIncludePattern", "file:" + routes + "/*.camel.yaml"), client);
+                    Map.of("camel.main.routesIncludePattern", "file:" + routes + "/*.camel.yaml",
+                            "camel.management.port", String.valueOf(io.drainpilot.flow.Harness.freePort())), client);
             assertThatThrownBy(rt::start).satisfies(e -> {
                 String message = DrainPilotRuntime.describe(e);
                 assertThat(message).contains("broken.camel.yaml").contains("line 7").contains("lgo");
@@ -54,7 +55,8 @@ class StartupFailuresTest {
         try (SimulatedCluster cluster = SimulatedCluster.start(Scenarios.heterogeneous(), SimSettings.forTests());
              KubernetesClient client = cluster.newClient()) {
             DrainPilotRuntime rt = DrainPilotRuntime.create(Path.of("config/application.properties"),
-                    Map.of("drainpilot.migration.max-in-cluster", "lots"), client);
+                    Map.of("drainpilot.migration.max-in-cluster", "lots",
+                            "camel.management.port", String.valueOf(io.drainpilot.flow.Harness.freePort())), client);
             assertThatThrownBy(rt::start).satisfies(e -> assertThat(DrainPilotRuntime.describe(e)).isEqualTo(
                     "Invalid setting drainpilot.migration.max-in-cluster=\"lots\": allowed: a whole number from 1 to 1000"
                             + " (set in config/application.properties or env DRAINPILOT_MIGRATION_MAX_IN_CLUSTER)"));
