@@ -90,6 +90,7 @@ public class MigrationTracker {
             if (Triage.isOurs(m)) {
                 logPhase(node, m, key, phase);
                 if (drainId.equals(label(m, Bookkeeping.MIGRATION_DRAIN))) {
+                    countAttempt(m, node, drainId);
                     track(m, phase, node).ifPresent(e -> {
                         ended.add(e);
                         lastPhase.remove(key);
@@ -102,6 +103,24 @@ public class MigrationTracker {
             }
         }
         return ended;
+    }
+
+    /**
+     * The VM's attempt count catches up with a migration of ours that exists: its create may have gone through while
+     * its answer was lost, so the requester never got to count it.
+     */
+    private void countAttempt(VirtualMachineInstanceMigration m, String node, String drainId) {
+        int attempt;
+        try {
+            attempt = Integer.parseInt(label(m, Bookkeeping.MIGRATION_ATTEMPT));
+        } catch (NumberFormatException | NullPointerException e) {
+            return;
+        }
+        String drainKey = io.drainpilot.work.DrainMarks.drainKey(node, drainId);
+        view.vmi(m.getMetadata().getNamespace(), m.vmiName())
+                .filter(v -> io.drainpilot.work.DrainMarks.of(v, drainKey).attempts() < attempt)
+                .ifPresent(v -> api.annotateVmi(v.getMetadata().getNamespace(), v.getMetadata().getName(),
+                        Map.of(Names.ATTEMPTS, String.valueOf(attempt), Bookkeeping.DRAIN, drainKey)));
     }
 
     private void logPhase(String node, VirtualMachineInstanceMigration m, String key, MigrationPhase phase) {

@@ -6,11 +6,11 @@ import io.fabric8.kubernetes.client.utils.Serialization;
 import io.fabric8.mockwebserver.http.MockResponse;
 
 /** API-server style error answers: a {@code v1 Status} body with the matching HTTP code. */
-final class StatusResponses {
+public final class StatusResponses {
     private StatusResponses() {
     }
 
-    static MockResponse failure(int code, String reason, String message) {
+    public static MockResponse failure(int code, String reason, String message) {
         Status status = new StatusBuilder().withStatus("Failure").withCode(code).withReason(reason)
                 .withMessage(message).withNewMetadata().endMetadata().build();
         return new MockResponse().setResponseCode(code).setHeader("Content-Type", "application/json")
