@@ -15,6 +15,7 @@ import io.drainpilot.kubevirt.ClusterApi;
 import io.drainpilot.kubevirt.WriteFence;
 import io.drainpilot.view.ClusterView;
 import io.drainpilot.work.NodeQueue;
+import io.drainpilot.work.NodeStatus;
 import io.drainpilot.leader.LeaderElection;
 import io.drainpilot.observe.DrainMetrics;
 import io.drainpilot.observe.KubernetesApiHealthCheck;
@@ -238,10 +239,11 @@ public class DrainPilotConfiguration implements CamelConfiguration {
                 : registry.findSingleByType(DrainMetrics.class);
         StatusBoard board = new StatusBoard();
         ProblemReporter problems = new ProblemReporter(api, settings.events);
+        NodeStatus status = new NodeStatus(api, clock);
         NodeQueue queue = new NodeQueue();
         NodeQueue upgradeQueue = new NodeQueue();
         DrainScanner scanner = new DrainScanner(view, api, settings, problems, board, metrics);
-        NodeEvacuation evacuation = new NodeEvacuation(view, api, settings, problems, board, clock, scanner::draining);
+        NodeEvacuation evacuation = new NodeEvacuation(view, api, status, settings, problems, board, clock, scanner::draining);
         scanner.trimWatchesOf(evacuation);
         view.listen(new DrainTrigger(view, queue, upgradeQueue, scanner::draining));
         metrics.board(board);
@@ -256,10 +258,10 @@ public class DrainPilotConfiguration implements CamelConfiguration {
         registry.bind("harvesterConductor", new HarvesterConductor(view, api, settings, board));
         registry.bind("drainScanner", scanner);
         registry.bind("nodeEvacuation", evacuation);
-        registry.bind("drainRelease", new DrainRelease(api, settings));
+        registry.bind("drainRelease", new DrainRelease(view, api, status, settings));
         registry.bind("migrationRequester", new MigrationRequester(api, settings, metrics));
-        registry.bind("migrationTracker", new MigrationTracker(view, api, settings, clock, metrics));
-        registry.bind("recovery", new Recovery(view, api, settings, clock, metrics));
+        registry.bind("migrationTracker", new MigrationTracker(view, api, status, settings, clock, metrics));
+        registry.bind("recovery", new Recovery(view, api, status, settings, clock, metrics));
         registry.bind("restarter", new Restarter(view, api));
         registry.bind("alertEvents", new AlertEvents(view, api, settings.events, metrics));
         io.drainpilot.alert.AlertmanagerFeed feed = new io.drainpilot.alert.AlertmanagerFeed(view, api, clock,

@@ -68,7 +68,9 @@ public class DrainTrigger implements ClusterChanges {
     @Override
     public void migration(VirtualMachineInstanceMigration before, VirtualMachineInstanceMigration after) {
         VirtualMachineInstanceMigration m = after != null ? after : before;
-        if (before != null && after != null && before.phase() == after.phase()
+        // what a decision waits for: a migration appearing, ending (a slot frees, the VM is counted) or going away;
+        // the phases in between change no decision (deadlines are the await timer's)
+        if (before != null && after != null && before.phase().isFinal() == after.phase().isFinal()
                 && Objects.equals(ClusterView.sourceNode(before), ClusterView.sourceNode(after))) {
             return;
         }

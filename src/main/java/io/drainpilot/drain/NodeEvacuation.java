@@ -92,7 +92,7 @@ public class NodeEvacuation {
     private record ParsedCpu(String resourceVersion, CpuLabels labels) {
     }
 
-    public NodeEvacuation(ClusterView view, ClusterApi api, Settings settings, ProblemReporter problems,
+    public NodeEvacuation(ClusterView view, ClusterApi api, NodeStatus status, Settings settings, ProblemReporter problems,
             StatusBoard board, Clock clock, java.util.function.Supplier<Set<String>> draining) {
         this.draining = draining;
         this.view = view;
@@ -101,7 +101,7 @@ public class NodeEvacuation {
         this.problems = problems;
         this.board = board;
         this.clock = clock;
-        this.status = new NodeStatus(api);
+        this.status = status;
         this.order = VmiOrder.parse(settings.vmOrder);
     }
 
@@ -285,8 +285,13 @@ public class NodeEvacuation {
         List<String> incoming = view.migrations().stream()
                 .filter(m -> !m.phase().isFinal() && name.equals(InFlightMigrations.targetOf(m).orElse(null)))
                 .map(m -> m.getMetadata().getNamespace() + "/" + m.getMetadata().getName()).toList();
+        Map<String, Outcome> counted = new HashMap<>(NodeStatus.outcomesOf(DrainSignals.annotations(request.node())));
+        counted.putAll(status.noted(name));
         List<String> unsettled = view.migrationsFrom(name).stream()
-                .filter(m -> Triage.isOurs(m) ? drainId.equals(label(m, Bookkeeping.MIGRATION_DRAIN)) : !m.phase().isFinal())
+                .filter(m -> Triage.isOurs(m) ? drainId.equals(label(m, Bookkeeping.MIGRATION_DRAIN))
+                        && !(m.phase() == io.drainpilot.kubevirt.MigrationPhase.SUCCEEDED
+                        && counted.get(m.getMetadata().getNamespace() + "/" + m.vmiName()) == Outcome.MIGRATED)
+                        : !m.phase().isFinal())
                 .map(m -> m.getMetadata().getNamespace() + "/" + m.getMetadata().getName()).toList();
         List<String> holds = ReleaseRule.holds(planned, notRunning, incoming, unsettled);
         boolean blocked = planned.stream().anyMatch(ReleaseRule::heldByBlock);
@@ -320,7 +325,8 @@ public class NodeEvacuation {
                 continue; // a migration still says where it went: the await stage settles it
             }
             if (outcomes == null) {
-                outcomes = NodeStatus.outcomesOf(view.node(node).map(DrainSignals::annotations).orElse(Map.of()));
+                outcomes = new HashMap<>(NodeStatus.outcomesOf(view.node(node).map(DrainSignals::annotations).orElse(Map.of())));
+                outcomes.putAll(status.noted(node));
             }
             seen.remove(key);
             if (outcomes.containsKey(key)) {
@@ -364,7 +370,8 @@ public class NodeEvacuation {
         int blocked = (int) plan.vms().stream().filter(ReleaseRule::heldByBlock).count();
         Set<String> everyVm = new TreeSet<>();
         plan.vms().stream().filter(v -> v.state() != VmState.SKIPPED).forEach(v -> everyVm.add(v.key()));
-        Map<String, Outcome> outcomes = NodeStatus.outcomesOf(DrainSignals.annotations(plan.request().node()));
+        Map<String, Outcome> outcomes = new HashMap<>(NodeStatus.outcomesOf(DrainSignals.annotations(plan.request().node())));
+        outcomes.putAll(status.noted(plan.node()));
         // a VM the shutdown-restart fallback stopped for this node counts even if recording it was cut short
         for (VirtualMachine vm : view.vmsLabelled(Bookkeeping.STOPPED)) {
             String key = vm.getMetadata().getNamespace() + "/" + vm.getMetadata().getName();
@@ -375,7 +382,10 @@ public class NodeEvacuation {
             }
         }
         everyVm.addAll(outcomes.keySet());
-        status.update(plan.node(), plan.state(), s -> s.withCounts(pending, inFlight, blocked, everyVm.size()));
+        // counts alone wait for the quiet period; a new state, and a node about to be released, are written now
+        boolean now = !plan.state().equals(DrainSignals.annotations(plan.request().node()).get(Names.EVACUATION))
+                || plan.releasable();
+        status.update(plan.node(), plan.state(), s -> s.withCounts(pending, inFlight, blocked, everyVm.size()), now);
     }
 
     /** Nodes being drained now (any signal): never targets. */

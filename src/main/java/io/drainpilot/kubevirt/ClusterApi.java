@@ -197,7 +197,7 @@ public class ClusterApi {
         }
         patchWithRetry("annotate node " + name, view.cached(Node.class, null, name),
                 () -> client.nodes().withName(name).get(),
-                patch -> client.nodes().withName(name).patch(JSON_PATCH, patch),
+                (cur, patch) -> client.nodes().resource(cur).patch(JSON_PATCH, patch),
                 n -> annotationOps(n, change.apply(annotationsOf(n))));
     }
 
@@ -209,7 +209,7 @@ public class ClusterApi {
         }
         patchWithRetry((unschedulable ? "cordon" : "uncordon") + " node " + name, view.cached(Node.class, null, name),
                 () -> client.nodes().withName(name).get(),
-                patch -> client.nodes().withName(name).patch(JSON_PATCH, patch), n -> {
+                (cur, patch) -> client.nodes().resource(cur).patch(JSON_PATCH, patch), n -> {
                     List<Map<String, Object>> ops = annotationOps(n, annotations);
                     if (n.getSpec() == null) {
                         ops.add(Map.of("op", "add", "path", "/spec", "value", Map.of()));
@@ -245,7 +245,7 @@ public class ClusterApi {
         var op = client.resources(VirtualMachineInstance.class).inNamespace(namespace);
         patchWithRetry("annotate VMI " + namespace + "/" + name,
                 view.cached(VirtualMachineInstance.class, namespace, name), () -> op.withName(name).get(),
-                patch -> op.withName(name).patch(JSON_PATCH, patch), v -> annotationOps(v, annotations));
+                (cur, patch) -> op.resource(cur).patch(JSON_PATCH, patch), v -> annotationOps(v, annotations));
     }
 
     // ---- VMs
@@ -265,7 +265,7 @@ public class ClusterApi {
         }
         var op = client.resources(VirtualMachine.class).inNamespace(namespace);
         patchWithRetry(what, view.cached(VirtualMachine.class, namespace, name), () -> op.withName(name).get(),
-                patch -> op.withName(name).patch(JSON_PATCH, patch), vm -> {
+                (cur, patch) -> op.resource(cur).patch(JSON_PATCH, patch), vm -> {
             List<Map<String, Object>> ops = metadataOps("labels", vm.getMetadata().getLabels(), labels);
             ops.addAll(annotationOps(vm, annotations));
             if (runStrategy != null) {
@@ -324,6 +324,27 @@ public class ClusterApi {
         return existed;
     }
 
+    /**
+     * Deletes DrainPilot's migrations of one drain of one node in a namespace, in one request: once the drain is
+     * released they are counted and only take room (KubeVirt keeps finished ones).
+     */
+    @ApiCall(group = KubeVirtNames.GROUP, resource = "virtualmachineinstancemigrations", verbs = "deletecollection")
+    public void deleteFinishedMigrations(String namespace, String node, String drainId) {
+        if (skipWrite("delete the migrations of drain " + drainId + " of " + node + " in " + namespace)) {
+            return;
+        }
+        List<io.fabric8.kubernetes.api.model.StatusDetails> gone = client.resources(VirtualMachineInstanceMigration.class)
+                .inNamespace(namespace).withLabel(io.drainpilot.names.Names.MANAGED_BY, io.drainpilot.names.Names.MANAGED_BY_VALUE)
+                .withLabel(io.drainpilot.names.Names.SOURCE_NODE, node)
+                .withLabel(io.drainpilot.names.Bookkeeping.MIGRATION_DRAIN, drainId).delete();
+        for (io.fabric8.kubernetes.api.model.StatusDetails d : gone) {
+            VirtualMachineInstanceMigration m = new VirtualMachineInstanceMigration();
+            m.setMetadata(new io.fabric8.kubernetes.api.model.ObjectMetaBuilder().withNamespace(namespace)
+                    .withName(d.getName()).build());
+            view.deleted(m);
+        }
+    }
+
     // ---- Harvester
 
     /**
@@ -367,7 +388,7 @@ public class ClusterApi {
         }
         patchWithRetry("annotate Upgrade " + namespace + "/" + name,
                 view.cached(GenericKubernetesResource.class, namespace, name), () -> op.withName(name).get(),
-                patch -> op.withName(name).patch(JSON_PATCH, patch), u -> annotationOps(u, change.apply(annotationsOf(u))));
+                (cur, patch) -> op.resource(cur).patch(JSON_PATCH, patch), u -> annotationOps(u, change.apply(annotationsOf(u))));
     }
 
     // ---- Rancher machine-plan secrets (Harvester upgrades)
@@ -379,7 +400,7 @@ public class ClusterApi {
         }
         var op = client.secrets().inNamespace(namespace);
         patchWithRetry("annotate Secret " + namespace + "/" + name, view.cached(Secret.class, namespace, name),
-                () -> op.withName(name).get(), patch -> op.withName(name).patch(JSON_PATCH, patch),
+                () -> op.withName(name).get(), (cur, patch) -> op.resource(cur).patch(JSON_PATCH, patch),
                 sec -> annotationOps(sec, annotations));
     }
 
@@ -446,7 +467,7 @@ public class ClusterApi {
      * read again. The fence is asked again before every resend.
      */
     private <T extends HasMetadata> void patchWithRetry(String what, T cached, Supplier<T> read,
-            Function<String, T> write, Function<T, List<Map<String, Object>>> change) {
+            java.util.function.BiFunction<T, String, T> write, Function<T, List<Map<String, Object>>> change) {
         T current = cached;
         for (int attempt = 1; ; attempt++) {
             if (current == null) {
@@ -467,7 +488,8 @@ public class ClusterApi {
                 throw new WriteFence.NotLeaderException(what);
             }
             try {
-                T written = write.apply(Serialization.asJson(ops));
+                // the object is given, so fabric8 sends the patch without reading it first
+                T written = write.apply(current, Serialization.asJson(ops));
                 if (written != null) {
                     view.written(written);
                 }

@@ -40,6 +40,8 @@ import java.util.concurrent.ConcurrentHashMap;
 public class MigrationTracker {
     private static final Logger LOG = LoggerFactory.getLogger(MigrationTracker.class);
     private static final long GIB = 1024L * 1024 * 1024;
+    /** How long a migration's Succeeded may disagree with where the VMI watch still shows the VMI. */
+    static final Duration AGREE = Duration.ofSeconds(5);
 
     private final ClusterView view;
     private final ClusterApi api;
@@ -49,11 +51,12 @@ public class MigrationTracker {
     private final DrainMetrics metrics;
     private final Map<String, MigrationPhase> lastPhase = new ConcurrentHashMap<>();
 
-    public MigrationTracker(ClusterView view, ClusterApi api, Settings settings, Clock clock, DrainMetrics metrics) {
+    public MigrationTracker(ClusterView view, ClusterApi api, NodeStatus status, Settings settings, Clock clock,
+            DrainMetrics metrics) {
         this.view = view;
         this.api = api;
         this.metrics = metrics;
-        this.status = new NodeStatus(api);
+        this.status = status;
         this.settings = settings;
         this.clock = clock;
     }
@@ -81,7 +84,8 @@ public class MigrationTracker {
         if (settings.dryRun || request.cancel() || drainId == null || ann.get(Names.EVACUATION) == null) {
             return List.of();
         }
-        Map<String, Outcome> outcomes = NodeStatus.outcomesOf(ann);
+        Map<String, Outcome> outcomes = new java.util.HashMap<>(NodeStatus.outcomesOf(ann));
+        outcomes.putAll(status.noted(node));
         Instant drainStart = startOf(ann);
         List<EndedMigration> ended = new ArrayList<>();
         for (VirtualMachineInstanceMigration m : view.migrationsFrom(node)) {
@@ -89,6 +93,9 @@ public class MigrationTracker {
             MigrationPhase phase = m.phase();
             if (Triage.isOurs(m)) {
                 logPhase(node, m, key, phase);
+                if (phase == MigrationPhase.SUCCEEDED && outcomes.get(vmKey(m)) == Outcome.MIGRATED) {
+                    continue; // counted already; deleted with the drain's other migrations at its release
+                }
                 if (drainId.equals(label(m, Bookkeeping.MIGRATION_DRAIN))) {
                     countAttempt(m, node, drainId);
                     track(m, phase, node).ifPresent(e -> {
@@ -137,7 +144,11 @@ public class MigrationTracker {
         Optional<VirtualMachineInstance> vmi = view.vmi(m.getMetadata().getNamespace(), m.vmiName());
         if (phase == MigrationPhase.SUCCEEDED) {
             if (vmi.flatMap(VirtualMachineInstance::nodeName).map(source::equals).orElse(false)) {
-                // two watches need not agree at every instant: ask once before calling a success a failure
+                // two watches need not agree at every instant: the VMI's own move usually arrives a moment later
+                // (and puts the node on the queue again); only a success that stays contradicted is asked about
+                if (clock.instant().isBefore(transition(m, MigrationPhase.SUCCEEDED).orElse(created(m)).plus(AGREE))) {
+                    return Optional.empty();
+                }
                 vmi = api.vmi(m.getMetadata().getNamespace(), m.vmiName());
             }
             String now = vmi.flatMap(VirtualMachineInstance::nodeName).orElse(target == null ? "" : target);
@@ -150,13 +161,8 @@ public class MigrationTracker {
         if (phase == MigrationPhase.FAILED) {
             return Optional.of(ended(m, source, target, EndedMigration.Result.FAILED, failureReason(m, vmi.orElse(null)), null));
         }
-        if (vmi.isEmpty() && view.watching(source)) {
-            // not on the node any more: gone, or just moved with the migration's end not seen yet; ask once
-            vmi = api.vmi(m.getMetadata().getNamespace(), m.vmiName());
-            if (vmi.isEmpty()) {
-                return Optional.of(ended(m, source, target, EndedMigration.Result.GONE, "the VMI was deleted", null));
-            }
-        }
+        // a VMI no longer on the node while its migration runs: moved (the migration's end follows) or deleted
+        // (KubeVirt then fails the migration): either way its end says so
         return overdue(m, phase, vmi.orElse(null)).map(why -> cancel(m, source, target, why));
     }
 
@@ -206,13 +212,12 @@ public class MigrationTracker {
     }
 
     /**
-     * Counts a success in the node's outcome record (once per VM, however often this runs), then deletes the
-     * migration: the record is what counts from now on.
+     * Counts a success in the node's outcome record (once per VM, however often this runs). It is written with the
+     * node's next status write; until then the migration object itself says so (kept until the drain's release).
      */
     public void recordSuccess(EndedMigration e) {
-        status.record(e.sourceNode(), e.vmKey(), Outcome.MIGRATED);
+        status.note(e.sourceNode(), e.vmKey(), Outcome.MIGRATED);
         if (e.result() != EndedMigration.Result.ADOPTED) {
-            api.deleteMigration(e.namespace(), e.name());
             metrics.migrationEnded(e.result().wire(), e.duration());
         }
         LOG.info("Node {}: {} migrated to {}{}{}", e.sourceNode(), e.vmKey(), e.targetNode(),

@@ -67,7 +67,7 @@ public final class Preflight {
             if (onlyNode.isPresent() && nodes.stream().noneMatch(n -> n.getMetadata().getName().equals(onlyNode.get()))) {
                 throw new IllegalArgumentException("node " + onlyNode.get() + " not found");
             }
-            NodeEvacuation planner = new NodeEvacuation(view, api, settings, new ProblemReporter(api, false),
+            NodeEvacuation planner = new NodeEvacuation(view, api, new io.drainpilot.work.NodeStatus(api, Clock.systemUTC()), settings, new ProblemReporter(api, false),
                     new StatusBoard(), Clock.systemUTC(), Set::of);
             int stuck = 0;
             for (Node node : nodes) {

@@ -53,11 +53,12 @@ public class Recovery {
     /** The same API outage fails every evaluation: alert once per error and quarter of an hour, not every 5 seconds. */
     private final RepeatFilter stageErrors = new RepeatFilter(java.time.Duration.ofMinutes(15));
 
-    public Recovery(ClusterView view, ClusterApi api, Settings settings, Clock clock, DrainMetrics metrics) {
+    public Recovery(ClusterView view, ClusterApi api, NodeStatus status, Settings settings, Clock clock,
+            DrainMetrics metrics) {
         this.view = view;
         this.api = api;
         this.metrics = metrics;
-        this.status = new NodeStatus(api);
+        this.status = status;
         this.settings = settings;
         this.clock = clock;
     }

@@ -22,9 +22,9 @@ import java.util.stream.Collectors;
 /**
  * Orchestration overhead of evacuating one node with 40 VMs (1 GiB each; 1 GiB migrates in ~0.5 s in the simulator):
  * total time from the drain annotation to the node being evacuated, against the ideal, i.e. the sum of the
- * simulated migration times (SimRecord outcomes) divided by the allowed parallelism (2 outbound per node). The same
- * for a baseline: a minimal hand-written fabric8 loop (poll the node annotation, list the node's VMIs and all VMIMs,
- * create VMIMs up to the caps without target choice, poll until no VMI is left), at the same poll period.
+ * simulated migration times (SimRecord outcomes) divided by the allowed parallelism (2 outbound per node). Side by
+ * side, in the same run: {@link BareController}, the least an event-driven fabric8 controller does (informers, caps,
+ * no CPU rules, no target choice, no recovery, no bookkeeping), and a minimal polling loop at 2 s.
  * Run: {@code mvn -B -q test-compile exec:java -Dexec.classpathScope=test -Dexec.mainClass=io.drainpilot.bench.OverheadBenchmark}
  */
 public final class OverheadBenchmark {
@@ -41,13 +41,12 @@ public final class OverheadBenchmark {
     public static void main(String[] args) {
         List<Result> results = new java.util.ArrayList<>();
         long t0 = System.nanoTime();
-        // fast polling (what the scenario tests use), then DrainPilot's defaults (scan 5 s, await 2 s)
-        results.add(drainPilot(Map.of("drainpilot.poll.period", "200ms", "drainpilot.await.period", "200ms",
-                "drainpilot.poll.initial-delay", "100ms"), "scan 200ms, await 200ms"));
-        results.add(baseline(200, "poll 200ms"));
-        results.add(drainPilot(Map.of(), "scan 5s, await 2s (defaults)"));
+        int runs = args.length > 0 ? Integer.parseInt(args[0]) : 3;
+        for (int i = 0; i < runs; i++) {
+            results.add(drainPilot(Map.of(), "defaults (events; timers 5s/2s)"));
+            results.add(bare());
+        }
         results.add(baseline(2000, "poll 2s"));
-        results.add(baseline(5000, "poll 5s"));
         print(results, t0);
     }
 
@@ -55,19 +54,27 @@ public final class OverheadBenchmark {
         System.out.println();
         System.out.println("OverheadBenchmark: one node, " + VMS + " VMs x 1 GiB, parallelism " + OUTBOUND
                 + " (outbound per node), SimSettings.forTests(); " + BenchSupport.machine());
-        System.out.println("| who        | periods                         | total (s) | ideal (s) | overhead ratio | API requests |");
-        System.out.println("|------------|---------------------------------|----------:|----------:|---------------:|-------------:|");
+        System.out.println("| who        | how                             | total (s) | ideal (s) | total / ideal | API requests |");
+        System.out.println("|------------|---------------------------------|----------:|----------:|--------------:|-------------:|");
         for (Result r : results) {
-            System.out.printf("| %-10s | %-31s | %9.2f | %9.2f | %14.2f | %12d |%n", r.who(), r.periods(), r.total(), r.ideal(),
+            System.out.printf("| %-10s | %-31s | %9.2f | %9.2f | %13.2f | %12d |%n", r.who(), r.periods(), r.total(), r.ideal(),
                     r.ratio(), r.requests());
         }
-        System.out.printf("DrainPilot / baseline at equal fast polling: %.2f%n", results.get(0).total() / results.get(1).total());
-        if (results.size() >= 5) {
-            System.out.printf("DrainPilot defaults / baseline: %.2f (vs poll 2s), %.2f (vs poll 5s)%n",
-                    results.get(2).total() / results.get(3).total(), results.get(2).total() / results.get(4).total());
-        }
+        List<Result> dp = results.stream().filter(r -> r.who().equals("DrainPilot")).toList();
+        List<Result> bare = results.stream().filter(r -> r.who().equals("bare")).toList();
+        System.out.printf("median total/ideal: DrainPilot %.2f, bare %.2f; median API requests: DrainPilot %d, bare %d"
+                        + " (DrainPilot / bare %.2f)%n",
+                median(dp.stream().map(Result::ratio).toList()), median(bare.stream().map(Result::ratio).toList()),
+                (long) median(dp.stream().map(r -> (double) r.requests()).toList()),
+                (long) median(bare.stream().map(r -> (double) r.requests()).toList()),
+                median(dp.stream().map(r -> (double) r.requests()).toList())
+                        / median(bare.stream().map(r -> (double) r.requests()).toList()));
         System.out.printf("total wall time %.1f s%n", (System.nanoTime() - t0) / 1e9);
         System.exit(0);
+    }
+
+    private static double median(List<Double> v) {
+        return BenchSupport.percentile(v, 50);
     }
 
     static Scenario scenario() {
@@ -80,6 +87,29 @@ public final class OverheadBenchmark {
             b.vm(Scenario.vm("default", String.format("vm-%02d", i)).on("node-1").hostModel().memory("1Gi"));
         }
         return b.build();
+    }
+
+    /**
+     * How long a freed slot stayed empty: for each migration created after the first {@link #OUTBOUND}, the time since
+     * the last migration reached Succeeded before it (median and p95, in milliseconds).
+     */
+    static String refillGaps(SimRecord record) {
+        List<java.time.Instant> ends = record.phaseTransitions().stream()
+                .filter(t -> t.phase() == io.drainpilot.kubevirt.MigrationPhase.SUCCEEDED)
+                .map(SimRecord.PhaseTransition::time).sorted().toList();
+        List<java.time.Instant> starts = record.migrationsCreated().stream().map(SimRecord.CreatedMigration::time)
+                .sorted().skip(OUTBOUND).toList();
+        List<Double> gaps = new java.util.ArrayList<>();
+        for (java.time.Instant start : starts) {
+            ends.stream().filter(e -> !e.isAfter(start)).reduce((a, b) -> b)
+                    .ifPresent(e -> gaps.add(java.time.Duration.between(e, start).toNanos() / 1e6));
+        }
+        java.time.Instant first = record.migrationsCreated().stream().map(SimRecord.CreatedMigration::time).min(
+                java.time.Instant::compareTo).orElseThrow();
+        java.time.Instant last = ends.get(ends.size() - 1);
+        return String.format("first VMIM to last Succeeded %.2f s, slot refill gap p50 %.0f ms, p95 %.0f ms",
+                java.time.Duration.between(first, last).toNanos() / 1e9, BenchSupport.percentile(gaps, 50),
+                BenchSupport.percentile(gaps, 95));
     }
 
     static double ideal(SimRecord record) {
@@ -104,12 +134,34 @@ public final class OverheadBenchmark {
                 // the observer's polls are not counted (it uses the simulator's User-Agent)
                 Map<String, Long> byKind = BenchSupport.requestsBetween(before, cluster.record().requestCounts());
                 long requests = byKind.values().stream().mapToLong(Long::longValue).sum();
-                System.out.printf("DrainPilot %s: %.2f s, %d migrations, requests %s%n", periods, total,
-                        cluster.record().migrationsCreated().size(), byKind);
+                System.out.printf("DrainPilot %s: %.2f s, %d migrations, %s, requests %s%n", periods, total,
+                        cluster.record().migrationsCreated().size(), refillGaps(cluster.record()), byKind);
                 return new Result("DrainPilot", periods, total, ideal(cluster.record()), requests);
             } finally {
                 rt.close();
             }
+        }
+    }
+
+    /** {@link BareController}: informers and the caps, nothing else. */
+    static Result bare() {
+        try (SimulatedCluster cluster = SimulatedCluster.start(scenario(), SimSettings.forTests());
+             KubernetesClient kube = BenchSupport.client(cluster, BenchSupport.OBSERVER);
+             KubernetesClient client = BenchSupport.client(cluster, "bare");
+             BareController controller = new BareController(client, OUTBOUND, CLUSTER)) {
+            BenchSupport.sleep(1500); // started and idle
+            Map<String, Long> before = cluster.record().requestCounts();
+            long start = System.nanoTime();
+            BenchSupport.annotate(kube, "node-1", Names.DRAIN_REQUESTED, "true");
+            while (!Names.COMPLETED.equals(BenchSupport.evacuation(kube, "node-1"))) {
+                BenchSupport.sleep(20);
+            }
+            double total = (System.nanoTime() - start) / 1e9;
+            Map<String, Long> byKind = BenchSupport.requestsBetween(before, cluster.record().requestCounts());
+            long requests = byKind.values().stream().mapToLong(Long::longValue).sum();
+            System.out.printf("bare: %.2f s, %d migrations, %s, requests %s%n", total,
+                    cluster.record().migrationsCreated().size(), refillGaps(cluster.record()), byKind);
+            return new Result("bare", "informers, caps only", total, ideal(cluster.record()), requests);
         }
     }
 
