@@ -70,6 +70,11 @@ public class NodeEvacuation {
     private static final EvacuationPlanner PLANNER = new EvacuationPlanner();
     /** How many candidate targets get their free memory measured (their VMIs watched) per draining node. */
     static final int MEMORY_CANDIDATES = 8;
+    /**
+     * How many compatible targets each VM's plan names (the best first): enough to steer around busy ones, without
+     * checking every node of a large cluster for every VM.
+     */
+    static final int TARGETS_CONSIDERED = 8;
     private static final SecureRandom RANDOM = new SecureRandom();
 
     private final ClusterView view;
@@ -91,6 +96,11 @@ public class NodeEvacuation {
 
     private record ParsedCpu(String resourceVersion, CpuLabels labels) {
     }
+
+    private record ParsedMemory(String resourceVersion, long bytes) {
+    }
+
+    private final Map<String, ParsedMemory> memoryByNode = new ConcurrentHashMap<>();
 
     public NodeEvacuation(ClusterView view, ClusterApi api, NodeStatus status, Settings settings, ProblemReporter problems,
             StatusBoard board, Clock clock, java.util.function.Supplier<Set<String>> draining) {
@@ -228,6 +238,8 @@ public class NodeEvacuation {
                 settings.respectEvictionStrategyNone, steer);
         Function<Node, CpuLabels> cpu = this::cpuLabels;
         Node source = request.node();
+        // once per evaluation: the nodes in the order targets are preferred; each VM looks only as far as it must
+        List<Node> ranked = EvacuationPlanner.rank(nodes, inputs);
 
         List<VmWork> vms = new ArrayList<>(running.size());
         for (VirtualMachineInstance vmi : running) {
@@ -253,7 +265,8 @@ public class NodeEvacuation {
                 problems.report(vmi, "has no spec.domain.cpu.model: planned as KubeVirt's default, host-model, which"
                         + " can only move to nodes of the same CPU generation; set a named model to move freely");
             }
-            Decision decision = preferNotFailed(PLANNER.plan(vmi, source, nodes, cpu, inputs), marks.failedTargets());
+            Decision decision = preferNotFailed(PLANNER.planRanked(vmi, source, ranked, cpu, inputs, TARGETS_CONSIDERED),
+                    marks.failedTargets());
             vms.add(new VmWork(name, drainKey, vmi, VmState.PLANNED, decision, null, fallback, null, attempt,
                     risk.get(key(vmi))));
         }
@@ -366,12 +379,24 @@ public class NodeEvacuation {
     /** The node's summary and state; the release itself is the route's own step. */
     private void writeStatus(NodePlan plan) {
         int pending = (int) plan.vms().stream().filter(v -> v.state().pending()).count();
-        int inFlight = (int) plan.vms().stream().filter(v -> v.state().inFlight()).count();
         int blocked = (int) plan.vms().stream().filter(ReleaseRule::heldByBlock).count();
         Set<String> everyVm = new TreeSet<>();
         plan.vms().stream().filter(v -> v.state() != VmState.SKIPPED).forEach(v -> everyVm.add(v.key()));
         Map<String, Outcome> outcomes = new HashMap<>(NodeStatus.outcomesOf(DrainSignals.annotations(plan.request().node())));
         outcomes.putAll(status.noted(plan.node()));
+        // in flight: the VMs with a migration under way, and those already gone whose migration is not counted yet
+        // (a VM in transit is never missing from every count)
+        Set<String> inFlight = new TreeSet<>();
+        plan.vms().stream().filter(v -> v.state().inFlight()).forEach(v -> inFlight.add(v.key()));
+        String drainId = DrainSignals.annotations(plan.request().node()).get(Bookkeeping.DRAIN_ID);
+        for (VirtualMachineInstanceMigration m : view.migrationsFrom(plan.node())) {
+            String vm = m.getMetadata().getNamespace() + "/" + m.vmiName();
+            boolean ours = Triage.isOurs(m) && drainId != null && drainId.equals(label(m, Bookkeeping.MIGRATION_DRAIN));
+            if ((ours || !m.phase().isFinal()) && !outcomes.containsKey(vm) && !everyVm.contains(vm)) {
+                inFlight.add(vm);
+            }
+        }
+        everyVm.addAll(inFlight);
         // a VM the shutdown-restart fallback stopped for this node counts even if recording it was cut short
         for (VirtualMachine vm : view.vmsLabelled(Bookkeeping.STOPPED)) {
             String key = vm.getMetadata().getNamespace() + "/" + vm.getMetadata().getName();
@@ -385,7 +410,7 @@ public class NodeEvacuation {
         // counts alone wait for the quiet period; a new state, and a node about to be released, are written now
         boolean now = !plan.state().equals(DrainSignals.annotations(plan.request().node()).get(Names.EVACUATION))
                 || plan.releasable();
-        status.update(plan.node(), plan.state(), s -> s.withCounts(pending, inFlight, blocked, everyVm.size()), now);
+        status.update(plan.node(), plan.state(), s -> s.withCounts(pending, inFlight.size(), blocked, everyVm.size()), now);
     }
 
     /** Nodes being drained now (any signal): never targets. */
@@ -406,6 +431,7 @@ public class NodeEvacuation {
                 .filter(n -> !draining.contains(n.getMetadata().getName()))
                 .filter(n -> n.getSpec() == null || !Boolean.TRUE.equals(n.getSpec().getUnschedulable()))
                 .forEach(n -> allocatable.put(n.getMetadata().getName(), allocatableMemory(n)));
+
         List<String> chosen = allocatable.entrySet().stream().filter(e -> e.getValue() > 0)
                 .sorted(Map.Entry.<String, Long>comparingByValue().reversed()).limit(MEMORY_CANDIDATES)
                 .map(Map.Entry::getKey).toList();
@@ -418,10 +444,17 @@ public class NodeEvacuation {
         return free;
     }
 
-    private static long allocatableMemory(Node n) {
-        Quantity q = n.getStatus() == null || n.getStatus().getAllocatable() == null ? null
-                : n.getStatus().getAllocatable().get("memory");
-        return q == null ? 0 : Quantity.getAmountInBytes(q).longValue();
+    /** Each node's allocatable memory, parsed once per version of the node. */
+    private long allocatableMemory(Node n) {
+        String rv = n.getMetadata().getResourceVersion();
+        ParsedMemory p = memoryByNode.get(n.getMetadata().getName());
+        if (p == null || !java.util.Objects.equals(p.resourceVersion(), rv)) {
+            Quantity q = n.getStatus() == null || n.getStatus().getAllocatable() == null ? null
+                    : n.getStatus().getAllocatable().get("memory");
+            p = new ParsedMemory(rv, q == null ? 0 : Quantity.getAmountInBytes(q).longValue());
+            memoryByNode.put(n.getMetadata().getName(), p);
+        }
+        return p.bytes();
     }
 
     /** Nodes whose part of the running Harvester upgrade has succeeded (finished upgrades do not count). */

@@ -32,6 +32,28 @@ public final class EvacuationPlanner {
     /** As above, reading each node's CPU labels through {@code cpuLabels} (a scan parses them once for all VMs). */
     public Decision plan(VirtualMachineInstance vmi, Node source, List<Node> allNodes,
                          Function<Node, CpuLabels> cpuLabels, PlanInputs inputs) {
+        Decision d = plan(vmi, source, allNodes, cpuLabels, inputs, Integer.MAX_VALUE);
+        return d instanceof Decision.Migrate m
+                ? new Decision.Migrate(m.rankedTargets().stream().sorted(ranking(inputs)).toList(), m.cpuMode()) : d;
+    }
+
+    /**
+     * The nodes in the order they are preferred ({@link #rank}), looked at until {@code enough} compatible targets
+     * are found: a large cluster's every node is checked only for a VM that has (almost) nowhere to go.
+     */
+    public Decision planRanked(VirtualMachineInstance vmi, Node source, List<Node> rankedNodes,
+                               Function<Node, CpuLabels> cpuLabels, PlanInputs inputs, int enough) {
+        return plan(vmi, source, rankedNodes, cpuLabels, inputs, enough);
+    }
+
+    /** The nodes in the order targets are preferred: upgraded first, then most free memory (known), then by name. */
+    public static List<Node> rank(List<Node> nodes, PlanInputs inputs) {
+        return nodes.stream().filter(n -> n != null && n.getMetadata() != null && n.getMetadata().getName() != null)
+                .sorted(Comparator.comparing((Node n) -> n.getMetadata().getName(), ranking(inputs))).toList();
+    }
+
+    private Decision plan(VirtualMachineInstance vmi, Node source, List<Node> allNodes,
+                         Function<Node, CpuLabels> cpuLabels, PlanInputs inputs, int enough) {
         Optional<String> blocked = notMigratable(vmi, inputs);
         if (blocked.isPresent()) {
             return new Decision.NotMigratable(blocked.get());
@@ -50,6 +72,9 @@ public final class EvacuationPlanner {
             Optional<String> cpuMismatch = CpuCompatibility.incompatibility(cpu, sourceCpu, cpuLabels.apply(node));
             if (violations.isEmpty() && cpuMismatch.isEmpty()) {
                 compatible.add(node.getMetadata().getName());
+                if (compatible.size() >= enough) {
+                    break;
+                }
             } else {
                 List<String> reasons = new ArrayList<>(violations);
                 cpuMismatch.ifPresent(reasons::add);
@@ -74,7 +99,7 @@ public final class EvacuationPlanner {
                         + ", whose CPU differs, and the migration would fail inside libvirt");
             }
         }
-        return new Decision.Migrate(compatible.stream().sorted(ranking(inputs)).toList(), cpu.describe());
+        return new Decision.Migrate(compatible, cpu.describe());
     }
 
     private static boolean schedulable(Node n) {

@@ -172,6 +172,7 @@ public final class Scenario {
         private final Map<String, String> annotations = new LinkedHashMap<>();
         private final List<TaintSpec> taints = new ArrayList<>();
         private String machine;
+        private boolean realWorldBulk;
         private final Set<RancherRole> roles = EnumSet.noneOf(RancherRole.class);
         private boolean initNode;
 
@@ -183,6 +184,20 @@ public final class Scenario {
         public NodeSpec memory(String allocatable) {
             this.allocatableMemory = allocatable;
             return this;
+        }
+
+        /**
+         * The bulk a real Harvester node carries that DrainPilot does not need: about 100 more labels
+         * (node-feature-discovery, topology, kernel), 40 container images in status and managedFields entries of the
+         * kubelet and controllers, about 25 KB in all. For scale benchmarks.
+         */
+        public NodeSpec realWorldBulk() {
+            this.realWorldBulk = true;
+            return this;
+        }
+
+        public boolean hasRealWorldBulk() {
+            return realWorldBulk;
         }
 
         public NodeSpec unschedulable() {

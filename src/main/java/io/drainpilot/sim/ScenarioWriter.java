@@ -99,6 +99,9 @@ final class ScenarioWriter {
             node.getStatus().setNodeInfo(new NodeSystemInfoBuilder().withOsImage(harvester.osImageBefore())
                     .withKubeletVersion(RancherUpgradeFlow.KUBERNETES_BEFORE).build());
         }
+        if (spec.hasRealWorldBulk()) {
+            NodeBulk.add(node);
+        }
         client.nodes().resource(node).create();
         if (spec.machine() != null) {
             writeMachinePlan(spec);

@@ -78,7 +78,9 @@ public final class SimDispatcher extends Dispatcher {
         if (SIM_USER_AGENT.equals(request.getHeader("User-Agent"))) {
             return answer(request, path);
         }
-        record.request((path.isWatch() ? "WATCH" : request.getMethod()) + " " + path.kind());
+        // a GET without a name is a list: counted apart, since a list is what a cache saves
+        record.request((path.isWatch() ? "WATCH" : "GET".equals(request.getMethod()) && path.name() == null ? "LIST"
+                : request.getMethod()) + " " + path.kind());
         long start = System.nanoTime();
         try {
             return answer(request, path);

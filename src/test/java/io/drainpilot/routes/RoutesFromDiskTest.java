@@ -75,7 +75,7 @@ class RoutesFromDiskTest extends CamelMainTestSupport {
     void aScanReachesTheClusterAndADrainIsEvacuated() {
         NotifyBuilder threeScans = new NotifyBuilder(context).fromRoute("scan").whenCompleted(3).create();
         assertThat(threeScans.matches(30, TimeUnit.SECONDS)).as("three scans completed").isTrue();
-        assertThat(CLUSTER.record().requestCounts()).containsKey("GET nodes");
+        assertThat(CLUSTER.record().requestCounts()).containsKey("LIST nodes").containsKey("WATCH nodes");
 
         CLIENT.nodes().withName("node-1").edit(n -> {
             n.getMetadata().getAnnotations().put(Names.DRAIN_REQUESTED, "true");

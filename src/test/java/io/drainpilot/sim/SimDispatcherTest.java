@@ -21,9 +21,10 @@ class SimDispatcherTest {
             SimTestSupport.migrate(client, "default", "m1", "app-host-model");
 
             assertThat(cluster.record().requestCounts())
-                    .containsEntry("GET nodes", 2L)
+                    .containsEntry("LIST nodes", 1L)
+                    .containsEntry("GET nodes", 1L)
                     .containsEntry("POST virtualmachineinstancemigrations", 1L)
-                    .hasSize(2);
+                    .hasSize(3);
             assertThat(cluster.record().totalRequests()).isEqualTo(3);
             assertThat(cluster.record().serverNanos()).isPositive();
         }
