@@ -43,10 +43,15 @@ import java.util.function.LongConsumer;
  * change (create, update, patch, status, delete) is one watch event; a deletion takes a resourceVersion of its own,
  * as in etcd. A list answers with the resourceVersion of the last committed change.
  *
- * <p>Simplifications: {@code limit} and {@code continue} are ignored (a list is one page), as are
- * {@code resourceVersion} and {@code resourceVersionMatch} on a list (it always reads the latest state); a list's
- * {@code kind} is {@code List} and its items come in store order (the object written last comes last), where a
- * real server answers {@code <Kind>List} in key order. Deletes by name still scan the store, as in the plain store.
+ * <p>Pages: a list with {@code limit} answers at most that many items in key order (namespace, name) and a
+ * {@code continue} token for the rest, as a real server does ({@link ListPage}).
+ *
+ * <p>Simplifications: {@code resourceVersion} and {@code resourceVersionMatch} on a list are ignored (it always reads
+ * the latest state); so are they on the later pages of a paged list, which a real server serves from the snapshot of
+ * the first page: a change between pages shows in the page and again as a watch event from the list's
+ * resourceVersion (an informer takes both as updates); a continue token never expires. An unpaged list's {@code kind}
+ * is {@code List} and its items come in store order (the object written last comes last), where a real server
+ * answers {@code <Kind>List} in key order. Deletes by name still scan the store, as in the plain store.
  * There is no garbage collection: deleting an owner leaves its dependents.
  */
 final class IndexedCrudStore extends KubernetesCrudDispatcher implements WatchHub.Objects {
@@ -215,23 +220,28 @@ final class IndexedCrudStore extends KubernetesCrudDispatcher implements WatchHu
 
     private MockResponse list(ApiPath path) {
         ResourceQuery query;
+        ListPage page;
         try {
             query = ResourceQuery.of(path, selectableFields(path));
+            page = ListPage.of(path.query().get("limit"), path.query().get("continue"));
         } catch (BadRequest e) {
             return StatusResponses.failure(400, "BadRequest", e.getMessage());
         }
-        List<String> items = new ArrayList<>();
-        String resourceVersion;
+        List<Map.Entry<String, String>> items = new ArrayList<>();
+        long resourceVersion;
         synchronized (changeLock) {
             forEach(query.resource(), (key, json) -> {
                 if (query.matches(key, () -> StoreChange.parse(json))) {
-                    items.add(json);
+                    items.add(new AbstractMap.SimpleEntry<>(ListPage.keyOf(key), json));
                 }
             });
-            resourceVersion = String.valueOf(watches.committed());
+            resourceVersion = watches.committed();
         }
-        return new MockResponse().setResponseCode(200)
-                .setBody(((KubernetesResponseComposer) getResponseComposer()).compose(items, resourceVersion));
+        if (page.unlimited()) {
+            return new MockResponse().setResponseCode(200).setBody(((KubernetesResponseComposer) getResponseComposer())
+                    .compose(items.stream().map(Map.Entry::getValue).toList(), String.valueOf(resourceVersion)));
+        }
+        return new MockResponse().setResponseCode(200).setBody(page.compose(items, resourceVersion));
     }
 
     private MockResponse watch(ApiPath path, boolean webSocket) {

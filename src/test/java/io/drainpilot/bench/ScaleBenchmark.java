@@ -50,7 +50,7 @@ public final class ScaleBenchmark {
     static final com.sun.management.ThreadMXBean THREADS =
             (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
 
-    record Row(int nodes, int vmis, double nodeKb, double writeSeconds, double readySeconds, Map<String, Long> idle,
+    record Row(int nodes, int vmis, double nodeKb, double writeSeconds, double bareSyncedSeconds, double readySeconds, Map<String, Long> idle,
                double heapMiB, double rssMiB, double firstCpuMs, double firstAllocMiB, double cpuMs, double allocMiB) {
     }
 
@@ -70,13 +70,14 @@ public final class ScaleBenchmark {
         System.out.println();
         System.out.println("ScaleBenchmark: " + VMIS_PER_NODE + " VMIs per node, real-world Node objects; "
                 + BenchSupport.machine());
-        System.out.println("| nodes | VMIs   | node object (KB) | written (s) | ready after (s) | requests idle " + IDLE.toSeconds()
+        System.out.println("| nodes | VMIs   | node object (KB) | written (s) | bare Node informer synced (s) | DrainPilot ready (s)"
+                + " | requests idle " + IDLE.toSeconds()
                 + " s | heap after GC (MiB) | RSS (MiB) | 1st evaluation CPU (ms) / alloc (MiB) | evaluation CPU (ms) / alloc (MiB) |");
-        System.out.println("|------:|-------:|-----------------:|------------:|----------------:|------------------:|"
-                + "--------------------:|----------:|--------------------------------------:|----------------------------------:|");
+        System.out.println("|------:|-------:|-----------------:|------------:|------------------------------:|---------------------:|"
+                + "------------------:|--------------------:|----------:|--------------------------------------:|----------------------------------:|");
         for (Row r : rows) {
-            System.out.printf("| %5d | %6d | %16.1f | %11.1f | %15.1f | %17s | %19.1f | %9.1f | %23.1f / %12.1f | %18.1f / %12.1f |%n",
-                    r.nodes(), r.vmis(), r.nodeKb(), r.writeSeconds(), r.readySeconds(),
+            System.out.printf("| %5d | %6d | %16.1f | %11.1f | %29.1f | %20.1f | %17s | %19.1f | %9.1f | %23.1f / %12.1f | %18.1f / %12.1f |%n",
+                    r.nodes(), r.vmis(), r.nodeKb(), r.writeSeconds(), r.bareSyncedSeconds(), r.readySeconds(),
                     r.idle().isEmpty() ? "0" : r.idle().toString(), r.heapMiB(), r.rssMiB(), r.firstCpuMs(),
                     r.firstAllocMiB(), r.cpuMs(), r.allocMiB());
         }
@@ -105,6 +106,15 @@ public final class ScaleBenchmark {
             System.out.printf("%d nodes / %d VMIs written in %.1f s; a Node object is %.1f KB%n", nodes,
                     nodes * VMIS_PER_NODE, written, nodeKb);
 
+            // 0. the bare baseline: the least any watch-based controller waits for, one Node informer in this JVM
+            long i0 = System.nanoTime();
+            double bareSynced;
+            try (KubernetesClient bare = BenchSupport.client(cluster, "bare-informer");
+                 var informer = bare.nodes().inform()) {
+                informer.start().toCompletableFuture().get(15, TimeUnit.MINUTES);
+                bareSynced = (System.nanoTime() - i0) / 1e9;
+            }
+
             // 1. the jar, in its own JVM
             Path kubeconfig = Files.createTempFile("drainpilot-bench", ".kubeconfig");
             Files.writeString(kubeconfig, """
@@ -116,8 +126,9 @@ public final class ScaleBenchmark {
                     current-context: sim
                     """.formatted(cluster.masterUrl()));
             int port = io.drainpilot.flow.Harness.freePort();
+            Path log = Path.of("target", "scale-benchmark-" + nodes + ".log");
             ProcessBuilder pb = new ProcessBuilder(javaBin(), "-Xmx1g", "-jar", jar.toString())
-                    .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD);
+                    .redirectErrorStream(true).redirectOutput(log.toFile());
             pb.environment().put("KUBECONFIG", kubeconfig.toString());
             pb.environment().put("CAMEL_MANAGEMENT_PORT", String.valueOf(port));
             long s0 = System.nanoTime();
@@ -139,8 +150,9 @@ public final class ScaleBenchmark {
                 process.waitFor(30, TimeUnit.SECONDS);
                 Files.deleteIfExists(kubeconfig);
             }
-            System.out.printf("%d nodes: ready after %.1f s; idle for %d s: %s; heap after GC %.1f MiB, RSS %.1f MiB%n",
-                    nodes, ready, IDLE.toSeconds(), idle, heap, rss);
+            System.out.printf("%d nodes: bare Node informer synced after %.1f s; DrainPilot (JVM start included, log in %s)"
+                    + " ready after %.1f s; idle for %d s: %s; heap after GC %.1f MiB, RSS %.1f MiB%n",
+                    nodes, bareSynced, log, ready, IDLE.toSeconds(), idle, heap, rss);
 
             // 2. evaluations of a draining node, on this thread
             BenchSupport.annotate(kube, "node-1", Names.DRAIN_REQUESTED, "true");
@@ -161,7 +173,7 @@ public final class ScaleBenchmark {
                     cpu.add(m[0]);
                     alloc.add(m[1]);
                 }
-                return new Row(nodes, nodes * VMIS_PER_NODE, nodeKb, written, ready, idle, heap, rss, first[0], first[1],
+                return new Row(nodes, nodes * VMIS_PER_NODE, nodeKb, written, bareSynced, ready, idle, heap, rss, first[0], first[1],
                         BenchSupport.percentile(cpu, 50), BenchSupport.percentile(alloc, 50));
             } finally {
                 rt.close();
