@@ -28,8 +28,13 @@ public final class DrainSignals {
         if (settings.signalAnnotation && "true".equals(ann.get(settings.signalAnnotationKey))) {
             found.add("annotation " + settings.signalAnnotationKey);
         }
-        hook.ifPresent(h -> found.add("Rancher pre-drain hook (Secret " + h.namespace() + "/" + h.secretName()
-                + (h.released() ? ", released" : "") + ")"));
+        boolean cordoned = node.getSpec() != null && Boolean.TRUE.equals(node.getSpec().getUnschedulable());
+        hook.filter(h -> !h.announced()).ifPresent(h -> found.add("Rancher pre-drain hook (Secret " + h.namespace()
+                + "/" + h.secretName() + (h.released() ? ", released" : "") + ")"));
+        // Rancher's drain of this node has begun (drain options set, node cordoned): start before the pre-drain, so
+        // the VMs Harvester's job would stop are moving, or gone, by the time that job runs
+        hook.filter(h -> h.announced() && cordoned).ifPresent(h -> found.add("Rancher drain announced (Secret "
+                + h.namespace() + "/" + h.secretName() + ": " + Names.RANCHER_DRAIN_OPTIONS + " set, node cordoned)"));
         if (settings.signalHarvesterMaintenance && "true".equals(ann.get(Names.HARVESTER_DRAIN_REQUESTED))) {
             found.add("Harvester maintenance mode (" + Names.HARVESTER_DRAIN_REQUESTED + ")");
         }
@@ -48,9 +53,10 @@ public final class DrainSignals {
     }
 
     /**
-     * Rancher pre-drain requests by machine name: plan Secrets carrying {@code rke.cattle.io/pre-drain}. A hook is
-     * released once our hook annotation holds the same value; it stays a drain until Rancher clears the pre-drain.
-     * Secrets without the machine label go to {@code problems}.
+     * Rancher drains by machine name: plan Secrets carrying {@code rke.cattle.io/pre-drain}, or only
+     * {@code rke.cattle.io/drain-options} (announced: a drain once the node is cordoned too). A hook is released once
+     * our hook annotation holds the pre-drain value; it stays a drain until Rancher clears the pre-drain. Secrets
+     * without the machine label go to {@code problems}.
      */
     public Map<String, DrainRequest.RancherHook> hooksByMachine(List<Secret> planSecrets, BiConsumer<Secret, String> problems) {
         Map<String, DrainRequest.RancherHook> byMachine = new HashMap<>();
@@ -58,7 +64,11 @@ public final class DrainSignals {
             Map<String, String> ann = s.getMetadata().getAnnotations() == null ? Map.of() : s.getMetadata().getAnnotations();
             String preDrain = ann.get(Names.RANCHER_PRE_DRAIN);
             if (preDrain == null || preDrain.isEmpty()) {
-                continue;
+                String options = ann.get(Names.RANCHER_DRAIN_OPTIONS);
+                if (options == null || options.isEmpty()) {
+                    continue;
+                }
+                preDrain = null; // announced
             }
             String machine = s.getMetadata().getLabels() == null ? null
                     : s.getMetadata().getLabels().get(Names.RANCHER_MACHINE_NAME_LABEL);
@@ -68,7 +78,7 @@ public final class DrainSignals {
                 continue;
             }
             byMachine.put(machine, new DrainRequest.RancherHook(s.getMetadata().getNamespace(), s.getMetadata().getName(),
-                    preDrain, preDrain.equals(ann.get(settings.rancherHookAnnotation))));
+                    preDrain, preDrain != null && preDrain.equals(ann.get(settings.rancherHookAnnotation))));
         }
         return byMachine;
     }

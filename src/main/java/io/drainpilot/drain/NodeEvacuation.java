@@ -306,7 +306,8 @@ public class NodeEvacuation {
                         && counted.get(m.getMetadata().getNamespace() + "/" + m.vmiName()) == Outcome.MIGRATED)
                         : !m.phase().isFinal())
                 .map(m -> m.getMetadata().getNamespace() + "/" + m.getMetadata().getName()).toList();
-        List<String> holds = ReleaseRule.holds(planned, notRunning, incoming, unsettled);
+        List<String> holds = ReleaseRule.holds(planned, notRunning, incoming, unsettled,
+                request.rancherHook() != null && request.rancherHook().announced());
         boolean blocked = planned.stream().anyMatch(ReleaseRule::heldByBlock);
         String state = fixedState != null ? fixedState : blocked ? Names.BLOCKED : Names.IN_PROGRESS;
         boolean releasable = fixedState == null && holds.isEmpty() && toStart.isEmpty() && toRecover.isEmpty();

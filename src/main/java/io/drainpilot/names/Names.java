@@ -36,6 +36,8 @@ public final class Names {
 
     // Rancher and Harvester names DrainPilot reads
     public static final String RANCHER_PRE_DRAIN = "rke.cattle.io/pre-drain";
+    /** On a plan Secret: Rancher's first step of a node's drain, before it cordons and asks the pre-drain hooks. */
+    public static final String RANCHER_DRAIN_OPTIONS = "rke.cattle.io/drain-options";
     public static final String RANCHER_MACHINE_NAME_LABEL = "rke.cattle.io/machine-name";
     public static final String RANCHER_PLAN_SECRET_TYPE = "rke.cattle.io/machine-plan";
     public static final String RANCHER_PLAN_NAMESPACE = "fleet-local";

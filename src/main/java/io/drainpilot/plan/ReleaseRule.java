@@ -18,9 +18,11 @@ public final class ReleaseRule {
      * @param incoming      migrations under way whose target is this node
      * @param unsettled     migrations out of this node not settled yet: ours of this drain not yet counted (and
      *                      deleted), anyone's still under way
+     * @param preDrainAwaited a Rancher drain started early (drain options set, node cordoned) and has not asked the
+     *                      pre-drain hooks yet: there is no value to answer with
      */
     public static List<String> holds(List<VmWork> vms, List<String> notRunning, List<String> incoming,
-            List<String> unsettled) {
+            List<String> unsettled, boolean preDrainAwaited) {
         List<String> holds = new ArrayList<>();
         long pending = vms.stream().filter(v -> v.state().pending()).count();
         long inFlight = vms.stream().filter(v -> v.state().inFlight()).count();
@@ -42,6 +44,9 @@ public final class ReleaseRule {
         }
         if (!incoming.isEmpty()) {
             holds.add("migrations arriving on the node: " + String.join(", ", incoming));
+        }
+        if (preDrainAwaited) {
+            holds.add("Rancher has not asked the pre-drain hooks yet: the hook is answered once it does");
         }
         return holds;
     }

@@ -18,7 +18,14 @@ public record DrainRequest(Node node, List<String> signals, boolean cancel, Ranc
         return node.getMetadata().getName();
     }
 
-    /** A Rancher pre-drain: released by copying {@code preDrain} into our hook annotation. */
+    /**
+     * A Rancher pre-drain: released by copying {@code preDrain} into our hook annotation. {@code preDrain} is null
+     * while the drain is only announced (Rancher set its drain options and cordoned the node, and asks the pre-drain
+     * hooks next): the evacuation starts, the release waits for the value to answer with.
+     */
     public record RancherHook(String namespace, String secretName, String preDrain, boolean released) {
+        public boolean announced() {
+            return preDrain == null;
+        }
     }
 }

@@ -138,17 +138,27 @@ public final class Harness implements AutoCloseable {
         annotateNode(node, Names.DRAIN_REQUESTED, "true");
     }
 
-    /** What Rancher does before draining a node of a Harvester upgrade: cordon, then ask the pre-drain hooks. */
+    /** What Rancher does before draining a node of a Harvester upgrade: drain options, cordon, ask the pre-drain hooks. */
     public void rancherPreDrain(String node, String drainOptionsJson) {
+        rancherAnnounceDrain(node, drainOptionsJson);
+        annotatePlanSecret(node, Names.RANCHER_PRE_DRAIN, drainOptionsJson);
+    }
+
+    /** Rancher's first two steps of a node's drain: its drain options on the plan Secret, then the cordon. */
+    public void rancherAnnounceDrain(String node, String drainOptionsJson) {
+        annotatePlanSecret(node, Names.RANCHER_DRAIN_OPTIONS, drainOptionsJson);
         retryOnConflict(() -> kube.nodes().withName(node).edit(n -> {
             n.getSpec().setUnschedulable(true);
             return n;
         }));
+    }
+
+    public void annotatePlanSecret(String node, String key, String value) {
         retryOnConflict(() -> kube.secrets().inNamespace(Names.RANCHER_PLAN_NAMESPACE).withName(planSecret(node)).edit(s -> {
             if (s.getMetadata().getAnnotations() == null) {
                 s.getMetadata().setAnnotations(new HashMap<>());
             }
-            s.getMetadata().getAnnotations().put(Names.RANCHER_PRE_DRAIN, drainOptionsJson);
+            s.getMetadata().getAnnotations().put(key, value);
             return s;
         }));
     }
@@ -157,6 +167,7 @@ public final class Harness implements AutoCloseable {
     public void rancherFinish(String node) {
         retryOnConflict(() -> kube.secrets().inNamespace(Names.RANCHER_PLAN_NAMESPACE).withName(planSecret(node)).edit(s -> {
             s.getMetadata().getAnnotations().remove(Names.RANCHER_PRE_DRAIN);
+            s.getMetadata().getAnnotations().remove(Names.RANCHER_DRAIN_OPTIONS);
             s.getMetadata().getAnnotations().remove(Names.PRE_HOOK);
             return s;
         }));

@@ -45,6 +45,42 @@ class MigrationScenariosTest {
     }
 
     @Test
+    void aRancherDrainStartsWhenAnnouncedAndItsHookIsAnsweredOnceAsked() {
+        try (Harness h = new Harness(Scenarios.harvesterTwoNode())) {
+            h.startDrainPilot();
+
+            // Rancher's first steps: drain options, cordon. DrainPilot starts now, before the pre-drain (and Harvester's job)
+            h.rancherAnnounceDrain("node-1", DRAIN_OPTIONS);
+            await().atMost(Harness.PATIENCE).until(() -> h.summary("node-1") != null && h.summary("node-1").migrated() == 2
+                    && h.summary("node-1").pending() == 0 && h.summary("node-1").inFlight() == 0);
+            assertThat(h.nodeOf("harvester-system", Scenarios.UPGRADE_REPO_VM)).isEqualTo("node-2");
+            // nothing to answer with yet: the evacuation waits for Rancher's question
+            assertThat(h.evacuation("node-1")).isEqualTo(Names.IN_PROGRESS);
+            assertThat(h.preHook("node-1")).isNull();
+
+            h.annotatePlanSecret("node-1", Names.RANCHER_PRE_DRAIN, DRAIN_OPTIONS);
+            await().atMost(Harness.PATIENCE).until(() -> DRAIN_OPTIONS.equals(h.preHook("node-1")));
+            assertThat(h.evacuation("node-1")).isEqualTo(Names.COMPLETED);
+            // the same drain: its record kept, no VM moved twice
+            assertThat(h.summary("node-1").migrated()).isEqualTo(2);
+            assertThat(h.migrationsCreatedPerVmi()).containsOnly(
+                    Map.entry("harvester-system/" + Scenarios.UPGRADE_REPO_VM, 1L), Map.entry("default/app-host-model", 1L));
+        }
+    }
+
+    @Test
+    void aCordonAndDrainOptionsLeftWithoutEachOtherStartNothing() {
+        try (Harness h = new Harness(Scenarios.harvesterTwoNode())) {
+            h.startDrainPilot();
+            h.annotatePlanSecret("node-1", Names.RANCHER_DRAIN_OPTIONS, DRAIN_OPTIONS);
+            h.requestDrain("node-2"); // a drain that happens meanwhile shows DrainPilot is looking
+            h.awaitEvacuation("node-2", Names.COMPLETED);
+            assertThat(h.evacuation("node-1")).isNull();
+            assertThat(h.cluster.record().migrationsCreated()).noneMatch(c -> "node-1".equals(c.labels().get(Names.SOURCE_NODE)));
+        }
+    }
+
+    @Test
     void hostPassthroughVmGoesOnlyToTheNodeWithTheSameCpu() {
         try (Harness h = new Harness(Scenarios.heterogeneous())) {
             h.startDrainPilot();

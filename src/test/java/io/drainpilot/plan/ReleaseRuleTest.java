@@ -19,29 +19,32 @@ class ReleaseRuleTest {
     static Stream<Arguments> rows() {
         return Stream.of(
                 arguments("nothing left", List.of(vm(VmState.SKIPPED, null), vm(VmState.SETTLED, "fallback release applied")),
-                        List.of(), List.of(), List.of(), List.of()),
+                        List.of(), List.of(), List.of(), false, List.of()),
                 arguments("a VM queued", List.of(vm(VmState.QUEUED, "outbound cap 2")), List.of(), List.of(), List.of(),
-                        List.of("1 VM(s) still to move")),
+                        false, List.of("1 VM(s) still to move")),
                 arguments("a VM waiting out a backoff", List.of(vm(VmState.WAITING, "retry after ...")), List.of(), List.of(),
-                        List.of(), List.of("1 VM(s) still to move")),
+                        List.of(), false, List.of("1 VM(s) still to move")),
                 arguments("an adopted migration", List.of(vm(VmState.ADOPTED, "adopted migration x")), List.of(), List.of(),
-                        List.of(), List.of("1 migration(s) under way")),
+                        List.of(), false, List.of("1 migration(s) under way")),
                 arguments("held by block", List.of(vm(VmState.SETTLED, "fallback block applied")), List.of(), List.of(),
-                        List.of(), List.of("1 VM(s) held by the block fallback")),
+                        List.of(), false, List.of("1 VM(s) held by the block fallback")),
                 arguments("a VMI still scheduling on the node", List.of(), List.of("default/new (Scheduling)"), List.of(),
-                        List.of(), List.of("VMIs not running yet on the node: default/new (Scheduling)")),
+                        List.of(), false, List.of("VMIs not running yet on the node: default/new (Scheduling)")),
                 arguments("a migration arriving", List.of(), List.of(), List.of("default/in-1"), List.of(),
-                        List.of("migrations arriving on the node: default/in-1")),
+                        false, List.of("migrations arriving on the node: default/in-1")),
                 arguments("a migration of ours ended but not counted", List.of(), List.of(), List.of(),
-                        List.of("default/drainpilot-a-x-1"),
-                        List.of("migrations out of the node not settled yet: default/drainpilot-a-x-1")));
+                        List.of("default/drainpilot-a-x-1"), false,
+                        List.of("migrations out of the node not settled yet: default/drainpilot-a-x-1")),
+                arguments("evacuated before Rancher asked the pre-drain hooks", List.of(vm(VmState.SKIPPED, null)),
+                        List.of(), List.of(), List.of(), true,
+                        List.of("Rancher has not asked the pre-drain hooks yet: the hook is answered once it does")));
     }
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("rows")
     void holds(String name, List<VmWork> vms, List<String> notRunning, List<String> incoming, List<String> unsettled,
-            List<String> expected) {
-        assertThat(ReleaseRule.holds(vms, notRunning, incoming, unsettled)).isEqualTo(expected);
+            boolean preDrainAwaited, List<String> expected) {
+        assertThat(ReleaseRule.holds(vms, notRunning, incoming, unsettled, preDrainAwaited)).isEqualTo(expected);
     }
 
     private static VmWork vm(VmState state, String note) {
