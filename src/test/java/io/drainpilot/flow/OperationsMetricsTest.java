@@ -19,7 +19,7 @@ import static org.assertj.core.api.Assumptions.assumeThat;
 import static org.awaitility.Awaitility.await;
 
 /**
- * The metrics Prometheus alerts on (docs/OPERATIONS.md, "Metrics"): the per-node evacuation state, leadership,
+ * The metrics Prometheus alerts on (README, "Health, metrics and status"): the per-node evacuation state, leadership,
  * the version, the last successful scan; and DrainPilot's own families pass {@code promtool check metrics} where promtool
  * is installed (Debian's {@code prometheus} package; .ci/run installs it).
  */
