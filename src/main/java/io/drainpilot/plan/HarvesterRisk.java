@@ -3,8 +3,6 @@ package io.drainpilot.plan;
 import io.drainpilot.kubevirt.VirtualMachineInstance;
 import io.drainpilot.names.Names;
 import io.fabric8.kubernetes.api.model.Node;
-import io.fabric8.kubernetes.api.model.NodeSelectorRequirement;
-import io.fabric8.kubernetes.api.model.NodeSelectorTerm;
 
 import java.util.Collection;
 import java.util.List;
@@ -56,38 +54,10 @@ public final class HarvesterRisk {
 
     private static boolean otherNodeMatchesAffinity(VirtualMachineInstance vmi, List<Node> nodes) {
         var affinity = vmi.getSpec() == null ? null : vmi.getSpec().affinity;
-        List<NodeSelectorTerm> terms = affinity == null || affinity.getNodeAffinity() == null
-                || affinity.getNodeAffinity().getRequiredDuringSchedulingIgnoredDuringExecution() == null ? null
-                : affinity.getNodeAffinity().getRequiredDuringSchedulingIgnoredDuringExecution().getNodeSelectorTerms();
         String own = vmi.nodeName().orElse(null);
-        for (Node n : nodes) {
-            if (n.getMetadata().getName().equals(own)
-                    || (n.getSpec() != null && Boolean.TRUE.equals(n.getSpec().getUnschedulable()))) {
-                continue;
-            }
-            if (terms == null || terms.stream().anyMatch(t -> matches(t, labels(n)))) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    private static boolean matches(NodeSelectorTerm term, Map<String, String> labels) {
-        List<NodeSelectorRequirement> exprs = term.getMatchExpressions();
-        if (exprs == null || exprs.isEmpty()) {
-            return false;
-        }
-        return exprs.stream().allMatch(r -> {
-            String v = labels.get(r.getKey());
-            List<String> values = r.getValues() == null ? List.of() : r.getValues();
-            return switch (String.valueOf(r.getOperator())) {
-                case "In" -> v != null && values.contains(v);
-                case "NotIn" -> v == null || !values.contains(v);
-                case "Exists" -> v != null;
-                case "DoesNotExist" -> v == null;
-                default -> false;
-            };
-        });
+        return nodes.stream().filter(n -> !n.getMetadata().getName().equals(own))
+                .filter(n -> n.getSpec() == null || !Boolean.TRUE.equals(n.getSpec().getUnschedulable()))
+                .anyMatch(n -> NodeAffinity.mismatch(affinity, n).isEmpty());
     }
 
     @SuppressWarnings("unchecked")

@@ -3,7 +3,6 @@ package io.drainpilot.sim;
 import io.drainpilot.kubevirt.KubeVirtNames;
 import io.drainpilot.kubevirt.VirtualMachineInstance;
 import io.fabric8.kubernetes.api.model.Node;
-import io.fabric8.kubernetes.api.model.NodeSelectorRequirement;
 import io.fabric8.kubernetes.api.model.NodeSelectorTerm;
 
 import java.util.ArrayList;
@@ -87,7 +86,7 @@ final class LiveMigrateDetector {
     /** True when some other schedulable node matches the VMI's required node affinity (or it has none). */
     private static boolean migratableByNodeAffinity(VirtualMachineInstance vmi, List<Node> nodes) {
         String own = vmi.nodeName().orElse(null);
-        List<NodeSelectorTerm> terms = requiredTerms(vmi);
+        List<NodeSelectorTerm> terms = RequiredNodeAffinity.terms(vmi);
         for (Node node : nodes) {
             if (node.getMetadata().getName().equals(own)) {
                 continue;
@@ -95,50 +94,11 @@ final class LiveMigrateDetector {
             if (node.getSpec() != null && Boolean.TRUE.equals(node.getSpec().getUnschedulable())) {
                 continue;
             }
-            if (terms == null || matchesAnyTerm(terms, TargetScheduler.labels(node))) {
+            if (terms == null || RequiredNodeAffinity.matchesAnyTerm(terms, TargetScheduler.labels(node))) {
                 return true;
             }
         }
         return false;
-    }
-
-    private static List<NodeSelectorTerm> requiredTerms(VirtualMachineInstance vmi) {
-        var affinity = vmi.getSpec() == null ? null : vmi.getSpec().affinity;
-        if (affinity == null || affinity.getNodeAffinity() == null
-                || affinity.getNodeAffinity().getRequiredDuringSchedulingIgnoredDuringExecution() == null) {
-            return null;
-        }
-        List<NodeSelectorTerm> terms = affinity.getNodeAffinity().getRequiredDuringSchedulingIgnoredDuringExecution()
-                .getNodeSelectorTerms();
-        return terms == null ? List.of() : terms;
-    }
-
-    /** Kubernetes' MatchNodeSelectorTerms: terms are ORed, an empty term matches nothing. */
-    private static boolean matchesAnyTerm(List<NodeSelectorTerm> terms, Map<String, String> labels) {
-        for (NodeSelectorTerm term : terms) {
-            List<NodeSelectorRequirement> expressions = term.getMatchExpressions();
-            if (expressions == null || expressions.isEmpty()) {
-                continue;
-            }
-            if (expressions.stream().allMatch(r -> matches(r, labels))) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    private static boolean matches(NodeSelectorRequirement r, Map<String, String> labels) {
-        String value = labels.get(r.getKey());
-        List<String> values = r.getValues() == null ? List.of() : r.getValues();
-        return switch (r.getOperator()) {
-            case "In" -> value != null && values.contains(value);
-            case "NotIn" -> value == null || !values.contains(value);
-            case "Exists" -> value != null;
-            case "DoesNotExist" -> value == null;
-            case "Gt" -> value != null && Long.parseLong(value) > Long.parseLong(values.get(0));
-            case "Lt" -> value != null && Long.parseLong(value) < Long.parseLong(values.get(0));
-            default -> false;
-        };
     }
 
     static boolean hasCdromOrContainerDisk(VirtualMachineInstance vmi) {

@@ -4,8 +4,6 @@ import io.drainpilot.kubevirt.KubeVirtNames;
 import io.drainpilot.kubevirt.VirtualMachineInstance;
 import io.drainpilot.kubevirt.VirtualMachineInstanceSpec;
 import io.fabric8.kubernetes.api.model.Node;
-import io.fabric8.kubernetes.api.model.NodeSelectorRequirement;
-import io.fabric8.kubernetes.api.model.NodeSelectorTerm;
 import io.fabric8.kubernetes.api.model.Taint;
 
 import java.util.Comparator;
@@ -66,7 +64,7 @@ final class TargetScheduler {
                 .filter(n -> n.getSpec() == null || !Boolean.TRUE.equals(n.getSpec().getUnschedulable()))
                 .filter(n -> matches(labels(n), selector))
                 .filter(n -> !needsHostModelLabel || !withPrefix(labels(n), CpuProfile.HOST_MODEL_CPU).isEmpty())
-                .filter(n -> matchesRequiredAffinity(vmi, labels(n)))
+                .filter(n -> RequiredNodeAffinity.allows(vmi, labels(n)))
                 .filter(n -> toleratesTaints(vmi, n))
                 .filter(n -> capacity.free(n.getMetadata().getName()) >= memory)
                 .sorted(Comparator.comparingLong((Node n) -> -capacity.free(n.getMetadata().getName()))
@@ -116,33 +114,6 @@ final class TargetScheduler {
 
     private static boolean matches(Map<String, String> labels, Map<String, String> selector) {
         return selector.entrySet().stream().allMatch(e -> e.getValue().equals(labels.get(e.getKey())));
-    }
-
-    /** Required node affinity: terms are ORed, expressions within a term ANDed. */
-    private static boolean matchesRequiredAffinity(VirtualMachineInstance vmi, Map<String, String> labels) {
-        if (vmi.getSpec() == null || vmi.getSpec().affinity == null
-                || vmi.getSpec().affinity.getNodeAffinity() == null
-                || vmi.getSpec().affinity.getNodeAffinity().getRequiredDuringSchedulingIgnoredDuringExecution() == null) {
-            return true;
-        }
-        List<NodeSelectorTerm> terms = vmi.getSpec().affinity.getNodeAffinity()
-                .getRequiredDuringSchedulingIgnoredDuringExecution().getNodeSelectorTerms();
-        return terms == null || terms.isEmpty() || terms.stream().anyMatch(t -> t.getMatchExpressions() == null
-                || t.getMatchExpressions().stream().allMatch(r -> matches(r, labels)));
-    }
-
-    private static boolean matches(NodeSelectorRequirement r, Map<String, String> labels) {
-        String value = labels.get(r.getKey());
-        List<String> values = r.getValues() == null ? List.of() : r.getValues();
-        return switch (r.getOperator()) {
-            case "In" -> value != null && values.contains(value);
-            case "NotIn" -> value == null || !values.contains(value);
-            case "Exists" -> value != null;
-            case "DoesNotExist" -> value == null;
-            case "Gt" -> value != null && Long.parseLong(value) > Long.parseLong(values.get(0));
-            case "Lt" -> value != null && Long.parseLong(value) < Long.parseLong(values.get(0));
-            default -> false;
-        };
     }
 
     /** NoSchedule and NoExecute taints keep the pod off unless the VMI tolerates them. */
