@@ -99,10 +99,43 @@ public class ClusterApi {
         return client.nodes().withLimit(500L).runnableInformer(0).itemStore(store);
     }
 
-    /** Rancher's machine-plan Secrets only (field selector on the type): never the namespace's other Secrets. */
+    /**
+     * Rancher's machine-plan Secrets only (field selector on the type), and of those only their metadata: the API
+     * server answers {@code PartialObjectMetadata}, so a plan (what rancher-system-agent runs as root) and the
+     * namespace's other Secrets never reach this process.
+     */
     @ApiCall(group = "", resource = "secrets", verbs = {"list", "watch"}, namespace = "fleet-local")
     public SharedIndexInformer<Secret> planSecretInformer(String namespace, String type, ItemStore<Secret> store) {
-        return client.secrets().inNamespace(namespace).withField("type", type).runnableInformer(0).itemStore(store);
+        return metadataOnly().secrets().inNamespace(namespace).withField("type", type).runnableInformer(0)
+                .itemStore(store);
+    }
+
+    /** Server-side content negotiation, as kubectl and client-go's metadata client ask for it. */
+    static final String ACCEPT_METADATA_ONLY = "application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1";
+
+    private KubernetesClient metadataClient;
+
+    /** The same connection settings, asking for metadata only (fabric8 7.5 has no per-request content type). */
+    private synchronized KubernetesClient metadataOnly() {
+        if (metadataClient == null) {
+            Map<String, String> headers = new java.util.HashMap<>();
+            if (client.getConfiguration().getCustomHeaders() != null) {
+                headers.putAll(client.getConfiguration().getCustomHeaders());
+            }
+            headers.put("Accept", ACCEPT_METADATA_ONLY);
+            metadataClient = new io.fabric8.kubernetes.client.KubernetesClientBuilder().withConfig(
+                    new io.fabric8.kubernetes.client.ConfigBuilder(client.getConfiguration()).withCustomHeaders(headers)
+                            .build()).build();
+        }
+        return metadataClient;
+    }
+
+    /** Closes the metadata-only client (the main client belongs to whoever made it). */
+    public synchronized void close() {
+        if (metadataClient != null) {
+            metadataClient.close();
+            metadataClient = null;
+        }
     }
 
     @ApiCall(group = KubeVirtNames.GROUP, resource = "virtualmachineinstancemigrations", verbs = {"list", "watch"})
@@ -398,9 +431,10 @@ public class ClusterApi {
         if (skipWrite("annotate Secret " + namespace + "/" + name + " " + annotations)) {
             return;
         }
-        var op = client.secrets().inNamespace(namespace);
+        // the answer to the patch, and a fresh copy after a conflict, come as metadata only: the plan is never read
+        var op = metadataOnly().secrets().inNamespace(namespace);
         patchWithRetry("annotate Secret " + namespace + "/" + name, view.cached(Secret.class, namespace, name),
-                () -> op.withName(name).get(), (cur, patch) -> op.resource(cur).patch(JSON_PATCH, patch),
+                () -> op.withName(name).get(), (cur, patch) -> op.withName(name).patch(JSON_PATCH, patch),
                 sec -> annotationOps(sec, annotations));
     }
 

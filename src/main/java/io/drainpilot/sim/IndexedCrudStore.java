@@ -66,6 +66,8 @@ final class IndexedCrudStore extends KubernetesCrudDispatcher implements WatchHu
     private final Lock writeLock;
     // the resourceVersion the request being handled on this thread was given, if any
     private final ThreadLocal<Long> issuedResourceVersion = new ThreadLocal<>();
+    // the Accept header of the request being handled on this thread (metadata-only lists and watches)
+    private final ThreadLocal<String> accept = new ThreadLocal<>();
     // group/plural of each custom resource -> whether it is cluster-scoped
     private final Map<String, Boolean> customResources = new HashMap<>();
     private final WatchHub watches;
@@ -115,13 +117,19 @@ final class IndexedCrudStore extends KubernetesCrudDispatcher implements WatchHu
     @Override
     public MockResponse dispatch(RecordedRequest request) {
         issuedResourceVersion.remove();
-        if (request.method() == HttpMethod.GET) {
-            ApiPath path = ApiPath.parse(request.getPath());
-            if (path.isWatch() && isResourcePath(path)) {
-                return watch(path, "websocket".equalsIgnoreCase(request.getHeader("Upgrade")));
+        accept.set(request.getHeader("Accept"));
+        try {
+            if (request.method() == HttpMethod.GET) {
+                ApiPath path = ApiPath.parse(request.getPath());
+                if (path.isWatch() && isResourcePath(path)) {
+                    return watch(path, "websocket".equalsIgnoreCase(request.getHeader("Upgrade")));
+                }
             }
+            MockResponse response = super.dispatch(request);
+            return metadataOnlyAnswer(request) ? partialMetadata(response) : response;
+        } finally {
+            accept.remove();
         }
-        return super.dispatch(request);
     }
 
     @Override
@@ -152,6 +160,25 @@ final class IndexedCrudStore extends KubernetesCrudDispatcher implements WatchHu
         Map.Entry<AttributeSet, String> found = find(id, query);
         return found == null ? new MockResponse().setResponseCode(404)
                 : new MockResponse().setResponseCode(200).setBody(found.getValue());
+    }
+
+    /** A request for one object (get, create, update, patch) that asks for its metadata only. */
+    private boolean metadataOnlyAnswer(RecordedRequest request) {
+        String accepted = accept.get();
+        if (accepted == null || !accepted.contains(ResourceQuery.PARTIAL_METADATA)) {
+            return false;
+        }
+        ApiPath path = ApiPath.parse(request.getPath());
+        return !path.isWatch() && (path.name() != null || request.method() == HttpMethod.POST);
+    }
+
+    /** The server answers the object as {@code PartialObjectMetadata}; errors (a Status) stay as they are. */
+    private static MockResponse partialMetadata(MockResponse response) {
+        if (response.code() < 200 || response.code() >= 300 || response.getBody() == null) {
+            return response;
+        }
+        String body = new String(response.getBody().getBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        return response.setBody(ResourceQuery.partialMetadata(body));
     }
 
     @Override
@@ -222,7 +249,7 @@ final class IndexedCrudStore extends KubernetesCrudDispatcher implements WatchHu
         ResourceQuery query;
         ListPage page;
         try {
-            query = ResourceQuery.of(path, selectableFields(path));
+            query = ResourceQuery.of(path, selectableFields(path), accept.get());
             page = ListPage.of(path.query().get("limit"), path.query().get("continue"));
         } catch (BadRequest e) {
             return StatusResponses.failure(400, "BadRequest", e.getMessage());
@@ -232,22 +259,23 @@ final class IndexedCrudStore extends KubernetesCrudDispatcher implements WatchHu
         synchronized (changeLock) {
             forEach(query.resource(), (key, json) -> {
                 if (query.matches(key, () -> StoreChange.parse(json))) {
-                    items.add(new AbstractMap.SimpleEntry<>(ListPage.keyOf(key), json));
+                    items.add(new AbstractMap.SimpleEntry<>(ListPage.keyOf(key), query.render(json)));
                 }
             });
             resourceVersion = watches.committed();
         }
-        if (page.unlimited()) {
+        if (page.unlimited() && !query.metadataOnly()) {
             return new MockResponse().setResponseCode(200).setBody(((KubernetesResponseComposer) getResponseComposer())
                     .compose(items.stream().map(Map.Entry::getValue).toList(), String.valueOf(resourceVersion)));
         }
-        return new MockResponse().setResponseCode(200).setBody(page.compose(items, resourceVersion));
+        return new MockResponse().setResponseCode(200).setBody(page.compose(items, resourceVersion,
+                query.metadataOnly() ? "PartialObjectMetadataList" : "List", query.metadataOnly() ? "meta.k8s.io/v1" : "v1"));
     }
 
     private MockResponse watch(ApiPath path, boolean webSocket) {
         ResourceQuery query;
         try {
-            query = ResourceQuery.of(path, selectableFields(path));
+            query = ResourceQuery.of(path, selectableFields(path), accept.get());
         } catch (BadRequest e) {
             return StatusResponses.failure(400, "BadRequest", e.getMessage());
         }

@@ -53,12 +53,13 @@ record ListPage(long limit, long tokenResourceVersion, String after) {
     }
 
     /** This page of {@code items} (sort key -> JSON), with the continue token when more remain. */
-    String compose(List<Map.Entry<String, String>> items, long committed) {
+    String compose(List<Map.Entry<String, String>> items, long committed, String kind, String apiVersion) {
         long rv = tokenResourceVersion >= 0 ? tokenResourceVersion : committed;
         List<Map.Entry<String, String>> rest = items.stream().sorted(Map.Entry.comparingByKey(Comparator.naturalOrder()))
                 .filter(e -> after == null || e.getKey().compareTo(after) > 0).toList();
         List<Map.Entry<String, String>> page = limit > 0 && rest.size() > limit ? rest.subList(0, (int) limit) : rest;
-        StringBuilder sb = new StringBuilder("{\"apiVersion\":\"v1\",\"kind\":\"List\",\"items\":[");
+        StringBuilder sb = new StringBuilder("{\"apiVersion\":\"" + apiVersion + "\",\"kind\":\"" + kind
+                + "\",\"items\":[");
         for (int i = 0; i < page.size(); i++) {
             sb.append(i == 0 ? "" : ",").append(page.get(i).getValue());
         }

@@ -13,13 +13,25 @@ import java.util.function.Supplier;
  * (absent for the core group), its labels as {@code labels:<key>}, name and namespace as such.
  */
 record ResourceQuery(String group, String version, String plural, String namespace, LabelSelection labels,
-                     FieldSelection fields, SelectableFields selectable, String resourceVersion, Long timeoutSeconds) {
+                     FieldSelection fields, SelectableFields selectable, String resourceVersion, Long timeoutSeconds,
+                     boolean metadataOnly) {
+
+    /** The media type a client sends in {@code Accept} for metadata only (kubectl, client-go's metadata client). */
+    static final String PARTIAL_METADATA = "as=PartialObjectMetadata";
 
     /**
      * @param selectable the field labels the resource supports
      * @throws BadRequest for a selector the server would refuse
      */
     static ResourceQuery of(ApiPath path, SelectableFields selectable) {
+        return of(path, selectable, null);
+    }
+
+    /**
+     * @param accept the request's {@code Accept} header: asking for {@code PartialObjectMetadata} (group
+     *               {@code meta.k8s.io}, v1) gets every object as its metadata only, as a real server answers
+     */
+    static ResourceQuery of(ApiPath path, SelectableFields selectable, String accept) {
         FieldSelection fields = FieldSelection.parse(path.query().get("fieldSelector"));
         if (path.name() != null) {
             // a watch on an object's own path is a watch with a name selector
@@ -49,7 +61,22 @@ record ResourceQuery(String group, String version, String plural, String namespa
             }
         }
         return new ResourceQuery(path.group() == null ? "" : path.group(), path.version(), path.resource(),
-                path.namespace(), labels, fields, selectable, rv, timeout);
+                path.namespace(), labels, fields, selectable, rv, timeout,
+                accept != null && accept.contains(PARTIAL_METADATA) && accept.contains("g=meta.k8s.io"));
+    }
+
+    /** The object as this query's client receives it: whole, or its metadata only. */
+    String render(String objectJson) {
+        return metadataOnly ? partialMetadata(objectJson) : objectJson;
+    }
+
+    /** An object as {@code PartialObjectMetadata}: its metadata, nothing else. */
+    static String partialMetadata(String objectJson) {
+        JsonNode node = StoreChange.parse(objectJson);
+        com.fasterxml.jackson.databind.node.ObjectNode partial = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance
+                .objectNode().put("kind", "PartialObjectMetadata").put("apiVersion", "meta.k8s.io/v1");
+        partial.set("metadata", node.path("metadata"));
+        return partial.toString();
     }
 
     /** The resource this query reads, in the form {@link #resourceOf(AttributeSet)} gives a stored object. */

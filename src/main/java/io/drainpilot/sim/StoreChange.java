@@ -53,12 +53,12 @@ final class StoreChange {
         boolean was = before != null && query.matches(beforeKey, () -> parse(before));
         boolean is = after != null && query.matches(afterKey, () -> parse(after));
         if (was && is) {
-            return frame(Action.MODIFIED, after);
+            return frame(Action.MODIFIED, query.render(after));
         }
         if (is) {
-            return frame(Action.ADDED, after);
+            return frame(Action.ADDED, query.render(after));
         }
-        return was ? frame(Action.DELETED, beforeAtThisVersion()) : null;
+        return was ? frame(Action.DELETED, query.render(beforeAtThisVersion())) : null;
     }
 
     static String frame(Action type, String objectJson) {

@@ -230,7 +230,7 @@ public final class WatchHub {
         if (query.startsFromCurrentState()) {
             store.forEach(query.resource(), (key, json) -> {
                 if (query.matches(key, () -> StoreChange.parse(json))) {
-                    send.accept(StoreChange.frame(Action.ADDED, json));
+                    send.accept(StoreChange.frame(Action.ADDED, query.render(json)));
                 }
             });
             return true;

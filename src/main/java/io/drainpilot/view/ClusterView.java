@@ -402,6 +402,7 @@ public final class ClusterView implements ViewLink, AutoCloseable {
         vmisByNode.values().forEach(w -> w.informer.close());
         vmisByNode.clear();
         api.link(ViewLink.NONE);
+        api.close();
     }
 
     // ---- helpers

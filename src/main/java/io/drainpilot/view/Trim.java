@@ -62,9 +62,12 @@ final class Trim {
         return out;
     }
 
-    /** Metadata, labels and annotations only: a plan Secret's data is never kept (nor needed). */
+    /**
+     * Metadata, labels and annotations only: a plan Secret's data is never kept (nor needed, nor received: the
+     * informer asks for metadata only, which the server answers as {@code PartialObjectMetadata}; kept as a v1 Secret).
+     */
     static Secret secret(Secret s) {
-        return new SecretBuilder().withApiVersion(s.getApiVersion()).withKind(s.getKind())
+        return new SecretBuilder().withApiVersion("v1").withKind("Secret")
                 .withMetadata(meta(s.getMetadata())).withType(s.getType()).build();
     }
 

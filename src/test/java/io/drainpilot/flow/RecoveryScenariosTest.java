@@ -79,8 +79,11 @@ class RecoveryScenariosTest {
             for (String v : List.of("keeps-failing-block", "keeps-failing-release", "keeps-failing-stop")) {
                 assertThat(outcomesOf(h, v)).hasSize(3).allMatch(o -> o.result() == SimRecord.Result.FAILED);
             }
-            assertThat(eventsAbout(h, "keeps-failing-block")).anyMatch(e -> e.getMessage().startsWith("[critical]"));
-            assertThat(eventsAbout(h, "keeps-failing-stop")).anyMatch(e -> e.getMessage().contains("shutdown-restart"));
+            // the alerts follow the actions: Events are written by the alerts route after the fallback is applied
+            await().atMost(Harness.PATIENCE).untilAsserted(() -> {
+                assertThat(eventsAbout(h, "keeps-failing-block")).anyMatch(e -> e.getMessage().startsWith("[critical]"));
+                assertThat(eventsAbout(h, "keeps-failing-stop")).anyMatch(e -> e.getMessage().contains("shutdown-restart"));
+            });
             // blocked: the drain is held, so the stopped VM is not started again yet
             assertThat(h.vm(NS, "keeps-failing-stop").runStrategy()).isEqualTo(VirtualMachine.HALTED);
             assertThat(h.summary("node-1").failed()).isEqualTo(1);
