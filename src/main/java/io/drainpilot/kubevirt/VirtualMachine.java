@@ -45,5 +45,38 @@ public class VirtualMachine extends CustomResource<VirtualMachine.Spec, VirtualM
         public Boolean created;
         public Boolean ready;
         public String printableStatus;
+        /** The runStrategy virt-controller last acted on (synced once a VMI was created). */
+        public String runStrategy;
+        /** start/stop requests from the subresources, the first one acted on first. */
+        public java.util.List<StateChangeRequest> stateChangeRequests;
+    }
+
+    /** A request the {@code start}/{@code stop} subresources leave for virt-controller. */
+    public static class StateChangeRequest extends Extensible {
+        public static final String START = "Start";
+        public static final String STOP = "Stop";
+
+        public String action;
+        /** The VMI a stop request is for. */
+        public String uid;
+
+        public StateChangeRequest() {
+        }
+
+        public StateChangeRequest(String action, String uid) {
+            this.action = action;
+            this.uid = uid;
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof StateChangeRequest r && java.util.Objects.equals(action, r.action)
+                    && java.util.Objects.equals(uid, r.uid);
+        }
+
+        @Override
+        public int hashCode() {
+            return java.util.Objects.hash(action, uid);
+        }
     }
 }

@@ -12,6 +12,8 @@ public class VirtualMachineInstanceSpec extends Extensible {
     public String evictionStrategy;
     public Map<String, String> nodeSelector;
     public Affinity affinity;
+    /** How long a stop waits for the guest to shut down before it is killed (KubeVirt's default: 180 s). */
+    public Long terminationGracePeriodSeconds;
 
     public static class Domain extends Extensible {
         public Cpu cpu;

@@ -34,7 +34,8 @@ final class ClusterWriter {
             }
             change.accept(vmi);
             try {
-                return Optional.of(client.resource(vmi).update());
+                // empty too when the change took the last finalizer off a deleted VMI: the API server removed it
+                return Optional.ofNullable(client.resource(vmi).update());
             } catch (KubernetesClientException e) {
                 if (e.getCode() != 409 || attempt == ATTEMPTS) {
                     throw e;

@@ -105,12 +105,19 @@ final class EvacuationController {
     }
 
     /**
-     * The VM was just stopped: KubeVirt would have set the VMI's deletionTimestamp by now; the simulated VM controller
-     * deletes it in the same tick, after this tick's view was read.
+     * The VM was just stopped (runStrategy Halted, or a stop request): KubeVirt would have set the VMI's
+     * deletionTimestamp by now; the simulated VM controller sets it in the same tick, after this tick's view was read.
      */
     private static boolean beingStopped(VirtualMachineInstance vmi, ClusterView view) {
         return view.vms().stream().anyMatch(vm -> ClusterView.key(vm).equals(ClusterView.key(vmi))
-                && io.drainpilot.kubevirt.VirtualMachine.HALTED.equals(vm.runStrategy()));
+                && (io.drainpilot.kubevirt.VirtualMachine.HALTED.equals(vm.runStrategy()) || stopRequested(vm, vmi)));
+    }
+
+    /** The stop subresource left a stop request for this VMI (RerunOnFailure, Manual). */
+    private static boolean stopRequested(io.drainpilot.kubevirt.VirtualMachine vm, VirtualMachineInstance vmi) {
+        var requests = vm.getStatus() == null ? null : vm.getStatus().stateChangeRequests;
+        return requests != null && requests.stream().anyMatch(r -> io.drainpilot.kubevirt.VirtualMachine.StateChangeRequest
+                .STOP.equals(r.action) && java.util.Objects.equals(r.uid, vmi.getMetadata().getUid()));
     }
 
     static boolean hasDrainTaint(Node node, String key) {

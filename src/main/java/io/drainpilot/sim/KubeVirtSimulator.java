@@ -30,7 +30,7 @@ public final class KubeVirtSimulator {
         this.settings = settings;
         TargetScheduler scheduler = new TargetScheduler();
         ClusterWriter writer = new ClusterWriter(client);
-        this.vms = new VmController(client, scheduler);
+        this.vms = new VmController(client, writer, scheduler, settings);
         this.migrations = new MigrationController(writer, settings, record, faults, scheduler);
         this.evacuation = evacuation ? new EvacuationController(client, writer) : null;
     }

@@ -97,6 +97,11 @@ final class MigrationController {
             fail(run, view, "VMI " + run.vmiKey() + " is not running anymore");
             return;
         }
+        if (vmi.get().getMetadata().getDeletionTimestamp() != null) {
+            // the VM is being stopped: virt-handler shuts the source domain down and the migration fails
+            fail(run, view, "VMI " + run.vmiKey() + " is shutting down");
+            return;
+        }
         switch (run.phase) {
             case UNSET -> transition(run, MigrationPhase.PENDING, s -> { });
             case PENDING -> {

@@ -309,6 +309,8 @@ public final class Scenario {
         private String memory = "1Gi";
         private String evictionStrategy = "LiveMigrate";
         private String notLiveMigratableReason;
+        private Long terminationGraceSeconds;
+        private boolean ignoresShutdown;
         private String runStrategy = "Always";
         private final Map<String, String> labels = new LinkedHashMap<>();
         private final Map<String, String> nodeSelector = new LinkedHashMap<>();
@@ -370,6 +372,18 @@ public final class Scenario {
 
         public VmSpec runStrategy(String strategy) {
             this.runStrategy = strategy;
+            return this;
+        }
+
+        /** The VMI's {@code terminationGracePeriodSeconds} (KubeVirt's default when unset: 180 s). */
+        public VmSpec terminationGrace(long seconds) {
+            this.terminationGraceSeconds = seconds;
+            return this;
+        }
+
+        /** The guest ignores the shutdown request: a stop takes the whole grace period (see {@link VmController}). */
+        public VmSpec guestIgnoresShutdown() {
+            this.ignoresShutdown = true;
             return this;
         }
 
@@ -499,6 +513,15 @@ public final class Scenario {
 
         public String runStrategy() {
             return runStrategy;
+        }
+
+        /** Null: KubeVirt's default. */
+        public Long terminationGraceSeconds() {
+            return terminationGraceSeconds;
+        }
+
+        public boolean ignoresShutdown() {
+            return ignoresShutdown;
         }
 
         public Map<String, String> labels() {

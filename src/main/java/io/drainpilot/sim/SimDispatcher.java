@@ -3,6 +3,7 @@ package io.drainpilot.sim;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.drainpilot.kubevirt.VirtualMachine;
+import io.drainpilot.kubevirt.VirtualMachineInstance;
 import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import io.fabric8.mockwebserver.dsl.HttpMethod;
@@ -18,6 +19,7 @@ import io.fabric8.zjsonpatch.JsonPatchException;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -153,7 +155,12 @@ public final class SimDispatcher extends Dispatcher {
         }
     }
 
-    /** KubeVirt's {@code start}/{@code stop} subresources: they only flip the VM's runStrategy. */
+    /**
+     * KubeVirt's {@code start}/{@code stop} subresources ({@code pkg/virt-api/rest/lifecycle.go}): by runStrategy,
+     * they flip it (Halted/Always) or leave a state change request for the VM controller (RerunOnFailure, Manual).
+     * A start while requests are pending fails (500, "stop/start already underway"); a stop replaces them.
+     * Not simulated: paused starts, a stop's grace-period override, dry run.
+     */
     private MockResponse startOrStop(ApiPath path) {
         String vmPath = KUBEVIRT_API + path.namespace() + "/virtualmachines/" + path.name();
         MockResponse current = store.handleGet(vmPath);
@@ -162,19 +169,79 @@ public final class SimDispatcher extends Dispatcher {
                     "virtualmachine.kubevirt.io \"" + path.name() + "\" not found");
         }
         VirtualMachine vm = Serialization.unmarshal(current.getBody().readUtf8(), VirtualMachine.class);
-        boolean start = "start".equals(path.subresource());
-        String wanted = start ? VirtualMachine.ALWAYS : VirtualMachine.HALTED;
-        if (wanted.equals(vm.runStrategy())) {
-            return StatusResponses.failure(409, "Conflict", start ? "VM is already running" : "VM is not running");
+        MockResponse vmiResponse = store.handleGet(KUBEVIRT_API + path.namespace() + "/virtualmachineinstances/" + path.name());
+        VirtualMachineInstance vmi = vmiResponse.code() == 200
+                ? Serialization.unmarshal(vmiResponse.getBody().readUtf8(), VirtualMachineInstance.class) : null;
+        boolean vmiFinal = vmi != null && VmController.isFinal(vmi);
+        String strategy = VmController.effectiveRunStrategy(vm);
+        List<VirtualMachine.StateChangeRequest> requests = vm.getStatus() == null || vm.getStatus().stateChangeRequests == null
+                ? new ArrayList<>() : new ArrayList<>(vm.getStatus().stateChangeRequests);
+        if ("start".equals(path.subresource())) {
+            if (vmi != null && !vmiFinal && !vmi.phase().isEmpty() && !"Unknown".equals(vmi.phase())) {
+                return conflict(path.name(), "VM is already running");
+            }
+            switch (strategy) {
+                case VirtualMachine.HALTED -> {
+                    return patchVm(vmPath, "{\"spec\":{\"runStrategy\":\"" + VirtualMachine.ALWAYS + "\"}}");
+                }
+                case VirtualMachine.RERUN_ON_FAILURE, VirtualMachine.MANUAL -> {
+                    boolean rerun = VirtualMachine.RERUN_ON_FAILURE.equals(strategy);
+                    if (rerun && vmi != null && "Failed".equals(vmi.phase())) {
+                        return conflict(path.name(), strategy + " does not support starting VM from failed state");
+                    }
+                    if (!requests.isEmpty()) {
+                        // getChangeRequestJson: only a lone stop request may replace pending ones
+                        return StatusResponses.failure(500, "InternalError",
+                                "Internal error occurred: unable to complete request: stop/start already underway");
+                    }
+                    if (vmi != null && (rerun ? "Succeeded".equals(vmi.phase()) : vmiFinal)) {
+                        requests.add(new VirtualMachine.StateChangeRequest(VirtualMachine.StateChangeRequest.STOP,
+                                vmi.getMetadata().getUid()));
+                    }
+                    requests.add(new VirtualMachine.StateChangeRequest(VirtualMachine.StateChangeRequest.START, null));
+                    return patchVm(vmPath + "/status", requestsPatch(requests));
+                }
+                default -> {
+                    return conflict(path.name(), strategy + " does not support manual start requests");
+                }
+            }
         }
-        String patch = "{\"spec\":{\"runStrategy\":\"" + wanted + "\"}}";
-        RecordedRequest patchRequest = new RecordedRequest("HTTP/1.1", HttpMethod.PATCH, vmPath,
-                Headers.builder().add("Content-Type", "application/merge-patch+json").build(), utf8(patch));
+        switch (strategy) {
+            case VirtualMachine.HALTED -> {
+                return conflict(path.name(), vmi == null || vmiFinal ? "VM is not running"
+                        : strategy + " only supports manual stop requests with a shorter graceperiod");
+            }
+            case VirtualMachine.RERUN_ON_FAILURE, VirtualMachine.MANUAL -> {
+                if (vmi == null || vmiFinal) {
+                    return conflict(path.name(), "VM is not running");
+                }
+                // a stop request replaces whatever is pending
+                return patchVm(vmPath + "/status", requestsPatch(List.of(new VirtualMachine.StateChangeRequest(
+                        VirtualMachine.StateChangeRequest.STOP, vmi.getMetadata().getUid()))));
+            }
+            default -> {
+                return patchVm(vmPath, "{\"spec\":{\"runStrategy\":\"" + VirtualMachine.HALTED + "\"}}");
+            }
+        }
+    }
+
+    private static String requestsPatch(List<VirtualMachine.StateChangeRequest> requests) {
+        return "{\"status\":{\"stateChangeRequests\":" + Serialization.asJson(requests) + "}}";
+    }
+
+    private MockResponse patchVm(String path, String mergePatch) {
+        RecordedRequest patchRequest = new RecordedRequest("HTTP/1.1", HttpMethod.PATCH, path,
+                Headers.builder().add("Content-Type", "application/merge-patch+json").build(), utf8(mergePatch));
         MockResponse patched = store.dispatch(patchRequest);
         if (patched.code() / 100 != 2) {
             return patched;
         }
         return new MockResponse().setResponseCode(202);
+    }
+
+    private static MockResponse conflict(String name, String message) {
+        return StatusResponses.failure(409, "Conflict", "Operation cannot be fulfilled on virtualmachine.kubevirt.io \""
+                + name + "\": " + message);
     }
 
     private static RecordedRequest withBody(RecordedRequest request, String body) {

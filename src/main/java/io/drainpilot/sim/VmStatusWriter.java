@@ -3,7 +3,7 @@ package io.drainpilot.sim;
 import io.drainpilot.kubevirt.VirtualMachine;
 import io.fabric8.kubernetes.client.KubernetesClient;
 
-/** Writes a VM's printable status through the status subresource, as virt-controller does. */
+/** Writes a scenario VM's first status through the status subresource, as virt-controller would have. */
 final class VmStatusWriter {
     private VmStatusWriter() {
     }
@@ -13,6 +13,8 @@ final class VmStatusWriter {
         status.created = running;
         status.ready = running;
         status.printableStatus = running ? "Running" : "Stopped";
+        // synced once a VMI was created (see VmController)
+        status.runStrategy = running ? VmController.effectiveRunStrategy(vm) : null;
         vm.setStatus(status);
         client.resource(vm).updateStatus();
     }

@@ -33,7 +33,10 @@ final class VmiFactory {
         ObjectMetaBuilder meta = new ObjectMetaBuilder().withNamespace(spec.namespace()).withName(spec.name())
                 .withLabels(spec.labels());
         if (spec.notLiveMigratableReason() != null) {
-            meta.withAnnotations(Map.of(NOT_LIVE_MIGRATABLE_ANNOTATION, spec.notLiveMigratableReason()));
+            meta.addToAnnotations(NOT_LIVE_MIGRATABLE_ANNOTATION, spec.notLiveMigratableReason());
+        }
+        if (spec.ignoresShutdown()) {
+            meta.addToAnnotations(VmController.IGNORES_SHUTDOWN_ANNOTATION, "true");
         }
         vm.setMetadata(meta.build());
         VirtualMachine.Spec vmSpec = new VirtualMachine.Spec();
@@ -48,6 +51,7 @@ final class VmiFactory {
     private static VirtualMachineInstanceSpec vmiSpec(Scenario.VmSpec spec) {
         VirtualMachineInstanceSpec s = new VirtualMachineInstanceSpec();
         s.evictionStrategy = spec.evictionStrategy();
+        s.terminationGracePeriodSeconds = spec.terminationGraceSeconds();
         s.domain = new VirtualMachineInstanceSpec.Domain();
         s.domain.cpu = new VirtualMachineInstanceSpec.Cpu();
         s.domain.cpu.cores = spec.cores();
@@ -118,6 +122,7 @@ final class VmiFactory {
                         .withKind(vm.getKind()).withName(vm.getMetadata().getName())
                         .withUid(vm.getMetadata().getUid()).withController(true).withBlockOwnerDeletion(true)
                         .build())
+                .withFinalizers(VmController.FINALIZER)
                 .build());
         // a deep copy: the VMI must not share mutable spec objects with the VM
         vmi.setSpec(Serialization.clone(vm.getSpec().template.spec));

@@ -118,8 +118,10 @@ class HarvesterUpgradeInteractionsTest {
                     .satisfies(s -> assertThat(s.reason()).isEqualTo(StopReason.CDROM_OR_CONTAINER_DISK));
             assertThat(cluster.record().outcomes()).filteredOn(o -> o.migration().equals("move-repo")).singleElement()
                     .satisfies(o -> assertThat(o.result()).isEqualTo(SimRecord.Result.FAILED));
+            // stopped through the stop subresource: RerunOnFailure stays, the VMI goes and nothing starts it again
             assertThat(client.resources(VirtualMachine.class).inNamespace(REPO_NS).withName(REPO).get().runStrategy())
-                    .isEqualTo(VirtualMachine.HALTED);
+                    .isEqualTo(VirtualMachine.RERUN_ON_FAILURE);
+            await().atMost(WAIT).until(() -> SimTestSupport.vmi(client, REPO_NS, REPO) == null);
             // KubeVirt never started an evacuation of its own for it
             assertThat(upgrade.migrationsByVm()).doesNotContainKey(REPO_NS + "/" + REPO);
         }
