@@ -32,8 +32,8 @@ import java.util.Optional;
  * <li>{@code block}: while the node is {@code Blocked};</li>
  * <li>{@code retry}: while the VM still runs on the node and the node is still being evacuated (a retry that then
  * succeeded is over);</li>
- * <li>{@code shutdown-restart}: while the VM carries DrainPilot's {@code drainpilot.io/stopped} label (started
- * again, or a person took it over);</li>
+ * <li>{@code shutdown-restart}, {@code restart-failed}: while the VM carries DrainPilot's {@code drainpilot.io/stopped}
+ * label (running again, or a person took it over);</li>
  * <li>every other outcome (release, restarted, restart-skipped, a stage error...) is an event, not a condition: it
  * fires once and is sent resolved at the next re-send.</li>
  * </ul>
@@ -55,7 +55,7 @@ public class AlertmanagerFeed {
             return switch (action == null ? "" : action) {
                 case "block" -> NODE_BLOCKED;
                 case "retry" -> VM_NOT_MOVED;
-                case "shutdown-restart" -> VM_STOPPED;
+                case "shutdown-restart", "restart-failed" -> VM_STOPPED;
                 default -> EVENT;
             };
         }

@@ -262,7 +262,7 @@ public class DrainPilotConfiguration implements CamelConfiguration {
         registry.bind("migrationRequester", new MigrationRequester(api, settings, metrics));
         registry.bind("migrationTracker", new MigrationTracker(view, api, status, settings, clock, metrics));
         registry.bind("recovery", new Recovery(view, api, status, settings, clock, metrics));
-        registry.bind("restarter", new Restarter(view, api));
+        registry.bind("restarter", new Restarter(view, api, settings.restartTimeout, clock));
         registry.bind("alertEvents", new AlertEvents(view, api, settings.events, metrics));
         io.drainpilot.alert.AlertmanagerFeed feed = new io.drainpilot.alert.AlertmanagerFeed(view, api, clock,
                 settings.webhookRepeatInterval, settings.webhookGeneratorUrl);

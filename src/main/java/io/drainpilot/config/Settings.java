@@ -52,6 +52,7 @@ public final class Settings {
     // recovery
     public final int maxAttempts;
     public final Duration retryBackoff;
+    public final Duration restartTimeout;
     public final String defaultFallback;
     // alerts
     public final String webhookUrl;
@@ -130,6 +131,7 @@ public final class Settings {
         maxAttempts = integer("drainpilot.recovery.max-attempts", "3", 1, 100);
         retryBackoff = duration("drainpilot.recovery.backoff", "30s", Duration.ZERO, Duration.ofDays(1));
         defaultFallback = oneOf("drainpilot.recovery.default-fallback", "block", FALLBACKS);
+        restartTimeout = duration("drainpilot.restart.timeout", "5m", Duration.ofSeconds(1), Duration.ofDays(1));
 
         webhookUrl = url("drainpilot.alert.webhook.url");
         webhookFormat = oneOf("drainpilot.alert.webhook.format", "plain", WEBHOOK_FORMATS);

@@ -199,10 +199,16 @@ public class NodeEvacuation {
         Instant now = clock.instant();
         List<VirtualMachineInstance> running = new ArrayList<>();
         List<String> notRunning = new ArrayList<>();
+        Map<String, String> shuttingDown = new LinkedHashMap<>();
         Set<String> notRunningKeys = new HashSet<>();
         for (VirtualMachineInstance v : view.vmisOn(name)) {
             if (v.nodeName().map(n -> !n.equals(name)).orElse(false)) {
                 continue; // moved: its label has not caught up yet
+            }
+            if (v.getMetadata().getDeletionTimestamp() != null) {
+                // its guest still runs here until the VMI is gone (KubeVirt's grace period: often minutes)
+                shuttingDown.put(key(v), key(v) + " (" + (v.phase().isEmpty() ? "no phase" : v.phase()) + ")");
+                notRunningKeys.add(key(v));
             }
             if ("Running".equals(v.phase())) {
                 running.add(v);
@@ -306,7 +312,7 @@ public class NodeEvacuation {
                         && counted.get(m.getMetadata().getNamespace() + "/" + m.vmiName()) == Outcome.MIGRATED)
                         : !m.phase().isFinal())
                 .map(m -> m.getMetadata().getNamespace() + "/" + m.getMetadata().getName()).toList();
-        List<String> holds = ReleaseRule.holds(planned, notRunning, incoming, unsettled,
+        List<String> holds = ReleaseRule.holds(planned, notRunning, othersShuttingDown(shuttingDown, planned), incoming, unsettled,
                 request.rancherHook() != null && request.rancherHook().announced());
         boolean blocked = planned.stream().anyMatch(ReleaseRule::heldByBlock);
         String state = fixedState != null ? fixedState : blocked ? Names.BLOCKED : Names.IN_PROGRESS;
@@ -371,6 +377,13 @@ public class NodeEvacuation {
         }
         seen.addAll(here);
         return notices;
+    }
+
+    /** VMIs being deleted that DrainPilot did not stop: its own are counted from their state. */
+    private static List<String> othersShuttingDown(Map<String, String> shuttingDown, List<VmWork> planned) {
+        Set<String> ours = new HashSet<>();
+        planned.stream().filter(ReleaseRule::stoppedNotGone).forEach(v -> ours.add(v.key()));
+        return shuttingDown.entrySet().stream().filter(e -> !ours.contains(e.getKey())).map(Map.Entry::getValue).toList();
     }
 
     private static String key(VirtualMachineInstance v) {

@@ -313,6 +313,51 @@ public class ClusterApi {
         });
     }
 
+    /**
+     * KubeVirt's {@code start} subresource: how a Manual VM starts, and a RerunOnFailure VM that stopped cleanly.
+     *
+     * @return false when KubeVirt refused it as unnecessary or not yet possible (409: already running, or this
+     *         runStrategy takes no start request; 500 "stop/start already underway": a request is pending)
+     */
+    @ApiCall(group = "subresources.kubevirt.io", resource = "virtualmachines/start", verbs = "update")
+    public boolean startVm(String namespace, String name) {
+        if (skipWrite("start VM " + namespace + "/" + name)) {
+            return true;
+        }
+        String url = client.getMasterUrl() + "apis/subresources.kubevirt.io/" + KubeVirtNames.VERSION + "/namespaces/"
+                + namespace + "/virtualmachines/" + name + "/start";
+        var http = client.getHttpClient();
+        io.fabric8.kubernetes.client.http.HttpResponse<String> response;
+        try {
+            response = http.sendAsync(http.newHttpRequestBuilder().uri(url).put("application/json", "{}").build(),
+                    String.class).get(client.getConfiguration().getRequestTimeout(), java.util.concurrent.TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new KubernetesClientException("interrupted starting VM " + namespace + "/" + name, e);
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            throw new KubernetesClientException("start VM " + namespace + "/" + name + " failed: "
+                    + (e.getCause() == null ? e : e.getCause()), e);
+        }
+        if (response.code() == 409 || (response.code() == 500 && String.valueOf(response.body()).contains("already underway"))) {
+            // already running, a runStrategy that takes no start request, or a start/stop request still pending
+            LOG.info("start VM {}/{}: KubeVirt answered {} ({})", namespace, name, response.code(), brief(response.body()));
+            return false;
+        }
+        if (response.code() / 100 != 2) {
+            throw new KubernetesClientException("start VM " + namespace + "/" + name + ": HTTP " + response.code() + " "
+                    + brief(response.body()), response.code(), null);
+        }
+        return true;
+    }
+
+    private static String brief(String body) {
+        if (body == null) {
+            return "";
+        }
+        String oneLine = body.replaceAll("\\s+", " ").trim();
+        return oneLine.length() > 200 ? oneLine.substring(0, 200) + "..." : oneLine;
+    }
+
     // ---- migrations
 
     /**

@@ -24,6 +24,12 @@ public final class Bookkeeping {
     public static final String STOPPED_FOR_NODE = Names.PREFIX + "stopped-for-node";
     /** On a VM DrainPilot stopped: the runStrategy to restore. */
     public static final String STOPPED_RUN_STRATEGY = Names.PREFIX + "stopped-run-strategy";
+    /** On a VM DrainPilot stopped: by when (RFC 3339) it must run again, set once its node is released. */
+    public static final String RESTART_DUE_BY = Names.PREFIX + "restart-due-by";
+    /** On a VM DrainPilot stopped: the runStrategy DrainPilot put back (so that change is known as its own). */
+    public static final String RESTART_REQUESTED = Names.PREFIX + "restart-requested";
+    /** On a VM DrainPilot stopped: {@code "true"} once the critical alert that it does not run again went out. */
+    public static final String RESTART_OVERDUE = Names.PREFIX + "restart-overdue";
     /** Label on DrainPilot's migrations: the drain id they belong to. */
     public static final String MIGRATION_DRAIN = Names.PREFIX + "drain-id";
     /** Label on DrainPilot's migrations: which attempt for the VM in that drain (1, 2, ...). */

@@ -63,6 +63,11 @@ public final class Triage {
             }
         }
         DrainMarks marks = DrainMarks.of(vmi, DrainMarks.drainKey(f.node(), f.drainId()));
+        if (vmi.getMetadata().getDeletionTimestamp() != null) {
+            // shutting down: nothing can move it any more; ours (shutdown-restart) or someone else's stop
+            return marks.settled() != null ? new Result(VmState.SETTLED, "fallback " + marks.settled() + " applied")
+                    : new Result(VmState.STOPPING, "shutting down (deleted at " + vmi.getMetadata().getDeletionTimestamp() + ")");
+        }
         // a held VM whose owner has since chosen another fallback is decided again
         if (marks.settled() != null && !("block".equals(marks.settled()) && !"block".equals(f.fallback()))) {
             return new Result(VmState.SETTLED, "fallback " + marks.settled() + " applied");

@@ -91,7 +91,7 @@ final class Trim {
         return m;
     }
 
-    /** Labels, annotations and runStrategy: the VM template (often large) is not read from the cache. */
+    /** Labels, annotations, runStrategy and pending state change requests: the VM template (often large) is dropped. */
     static VirtualMachine vm(VirtualMachine vm) {
         VirtualMachine out = new VirtualMachine();
         out.setApiVersion(vm.getApiVersion());
@@ -102,6 +102,12 @@ final class Trim {
             spec.runStrategy = vm.getSpec().runStrategy;
             spec.running = vm.getSpec().running;
             out.setSpec(spec);
+        }
+        if (vm.getStatus() != null && vm.getStatus().stateChangeRequests != null) {
+            // pending start/stop requests: the restarter does not ask twice
+            VirtualMachine.Status status = new VirtualMachine.Status();
+            status.stateChangeRequests = vm.getStatus().stateChangeRequests;
+            out.setStatus(status);
         }
         return out;
     }

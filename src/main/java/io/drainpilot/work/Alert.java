@@ -8,7 +8,7 @@ import java.time.temporal.ChronoUnit;
  *
  * @param severity info, warning or critical
  * @param action   what DrainPilot did, one word: retry, shutdown-restart, block, release, restarted,
- *                 restart-skipped, retry-next-scan or none
+ *                 restart-skipped, restart-failed, retry-next-scan or none
  */
 public record Alert(String severity, String node, String namespace, String vm, String reason, String detail,
         int attempts, String action, String at) {

@@ -14,6 +14,8 @@ public enum VmState {
     WAITING("Waiting"),
     /** Recovery applied its fallback for this drain. */
     SETTLED("Settled"),
+    /** Being stopped by someone else (deletionTimestamp set): never moved; the release waits until it is gone. */
+    STOPPING("Stopping"),
     /** To be planned: migrate, or recovery when it cannot. */
     PLANNED("Planned"),
     /** Planned to migrate, starting now. */

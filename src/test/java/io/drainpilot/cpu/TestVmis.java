@@ -102,6 +102,12 @@ public final class TestVmis {
         return this;
     }
 
+    /** Being deleted since this RFC 3339 instant. */
+    public TestVmis deleted(String at) {
+        vmi.getMetadata().setDeletionTimestamp(at);
+        return this;
+    }
+
     public VirtualMachineInstance build() {
         return vmi;
     }

@@ -138,8 +138,11 @@ class RecoveryScenariosTest {
                     && "Running".equals(h.vmi(NS, "stop-me").phase()));
             assertThat(h.nodeOf(NS, "stop-me")).isNotEqualTo("node-1");
             assertThat(h.vm(NS, "stop-me").runStrategy()).isEqualTo(VirtualMachine.ALWAYS);
-            assertThat(h.vm(NS, "stop-me").getMetadata().getAnnotations()).doesNotContainKey("drainpilot.io/stopped-for-node");
-            assertThat(eventsAbout(h, "stop-me")).anyMatch(e -> e.getReason().equals("DrainPilotRestarted"));
+            // done once DrainPilot has seen the new VMI run
+            await().atMost(Harness.PATIENCE).until(() -> h.vm(NS, "stop-me").getMetadata().getAnnotations() == null
+                    || !h.vm(NS, "stop-me").getMetadata().getAnnotations().containsKey("drainpilot.io/stopped-for-node"));
+            await().atMost(Harness.PATIENCE).until(() -> eventsAbout(h, "stop-me").stream()
+                    .anyMatch(e -> e.getReason().equals("DrainPilotRestarted")));
         }
     }
 

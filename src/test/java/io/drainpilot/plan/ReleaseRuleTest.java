@@ -44,7 +44,21 @@ class ReleaseRuleTest {
     @MethodSource("rows")
     void holds(String name, List<VmWork> vms, List<String> notRunning, List<String> incoming, List<String> unsettled,
             boolean preDrainAwaited, List<String> expected) {
-        assertThat(ReleaseRule.holds(vms, notRunning, incoming, unsettled, preDrainAwaited)).isEqualTo(expected);
+        assertThat(ReleaseRule.holds(vms, notRunning, List.of(), incoming, unsettled, preDrainAwaited)).isEqualTo(expected);
+    }
+
+    @org.junit.jupiter.api.Test
+    void aVmiShuttingDownHoldsTheReleaseUntilItIsGone() {
+        // stopped by the shutdown-restart fallback, or by someone else: its guest still runs on the node
+        List<VmWork> ours = List.of(vm(VmState.SETTLED, "fallback shutdown-restart applied"));
+        assertThat(ReleaseRule.holds(ours, List.of(), List.of(), List.of(), List.of(), false))
+                .as("stopped by DrainPilot, its VMI still on the node (deleted or about to be)")
+                .containsExactly("1 VM(s) stopped by the shutdown-restart fallback not gone from the node yet");
+        List<VmWork> theirs = List.of(vm(VmState.STOPPING, "shutting down (deleted at 2026-11-30T10:00:00Z)"));
+        assertThat(ReleaseRule.holds(theirs, List.of(), List.of("default/b (Running)", "default/c (Succeeded)"), List.of(),
+                List.of(), false)).containsExactly("VMIs still shutting down on the node: default/b (Running), default/c (Succeeded)");
+        assertThat(ReleaseRule.holds(List.of(), List.of(), List.of(), List.of(), List.of(), false))
+                .as("once gone, nothing holds").isEmpty();
     }
 
     private static VmWork vm(VmState state, String note) {

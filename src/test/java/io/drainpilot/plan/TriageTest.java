@@ -58,7 +58,17 @@ class TriageTest {
                 arguments("marks of another drain do not count", markedFor("node-1/" + OTHER_DRAIN, Bookkeeping.SETTLED, "release"),
                         false, List.of(), "release", VmState.PLANNED, null),
                 arguments("marks of another node's drain do not count", markedFor("node-7/" + DRAIN, Bookkeeping.RETRY_AFTER,
-                        "2026-11-30T12:00:30Z"), false, List.of(), "block", VmState.PLANNED, null));
+                        "2026-11-30T12:00:30Z"), false, List.of(), "block", VmState.PLANNED, null),
+                arguments("stopped by someone else: never planned", vmi().deleted("2026-11-30T11:59:50Z"), false, List.of(),
+                        "block", VmState.STOPPING, "shutting down (deleted at 2026-11-30T11:59:50Z)"),
+                arguments("stopped by our fallback, still shutting down", marked(Bookkeeping.SETTLED, "shutdown-restart")
+                        .deleted("2026-11-30T11:59:50Z"), false, List.of(), "shutdown-restart", VmState.SETTLED,
+                        "fallback shutdown-restart applied"),
+                arguments("stopped in a backoff: not planned when the backoff ends", marked(Bookkeeping.RETRY_AFTER,
+                        "2026-11-30T11:59:30Z").deleted("2026-11-30T11:59:50Z"), false, List.of(), "block",
+                        VmState.STOPPING, "shutting down (deleted at 2026-11-30T11:59:50Z)"),
+                arguments("stopped while our migration runs: followed until it ends", vmi().deleted("2026-11-30T11:59:50Z"),
+                        false, List.of(ours("m1", "Running", DRAIN, 1)), "block", VmState.MIGRATING, "migration m1"));
     }
 
     @ParameterizedTest(name = "{0}")
