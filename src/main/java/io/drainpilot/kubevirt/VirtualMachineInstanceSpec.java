@@ -1,6 +1,7 @@
 package io.drainpilot.kubevirt;
 
 import io.fabric8.kubernetes.api.model.Affinity;
+import io.fabric8.kubernetes.api.model.Toleration;
 
 import java.util.List;
 import java.util.Map;
@@ -14,6 +15,8 @@ public class VirtualMachineInstanceSpec extends Extensible {
     public Affinity affinity;
     /** How long a stop waits for the guest to shut down before it is killed (KubeVirt's default: 180 s). */
     public Long terminationGracePeriodSeconds;
+    /** Copied onto the virt-launcher pod: which node taints the VMI tolerates. */
+    public List<Toleration> tolerations;
 
     public static class Domain extends Extensible {
         public Cpu cpu;

@@ -164,7 +164,7 @@ final class MigrationController {
                         "Migration cannot proceed since no node is suitable to run the required CPU model / required features.");
             }
             fail(run, view, "target pod for VMI " + run.vmiKey() + " stayed unschedulable for " + timeoutSeconds
-                    + "s: 0/" + view.nodes().size() + " nodes are available for its node selector, affinity and memory");
+                    + "s: 0/" + view.nodes().size() + " nodes are available for its node selector, affinity, taints, readiness and memory");
         }
     }
 

@@ -2,6 +2,8 @@ package io.drainpilot.sim;
 
 import io.fabric8.kubernetes.api.model.NodeSelectorRequirement;
 import io.fabric8.kubernetes.api.model.NodeSelectorRequirementBuilder;
+import io.fabric8.kubernetes.api.model.Toleration;
+import io.fabric8.kubernetes.api.model.TolerationBuilder;
 
 import java.util.ArrayList;
 import java.util.EnumSet;
@@ -168,6 +170,7 @@ public final class Scenario {
         private final CpuProfile cpu;
         private String allocatableMemory = "16Gi";
         private boolean unschedulable;
+        private String ready = "True";
         private final Map<String, String> labels = new LinkedHashMap<>();
         private final Map<String, String> annotations = new LinkedHashMap<>();
         private final List<TaintSpec> taints = new ArrayList<>();
@@ -208,6 +211,20 @@ public final class Scenario {
         public NodeSpec label(String key, String value) {
             labels.put(key, value);
             return this;
+        }
+
+        /**
+         * The node's {@code Ready} condition status ({@code True}, {@code False}, {@code Unknown}); null: no Ready
+         * condition at all (a node whose kubelet never reported). Default {@code True}.
+         */
+        public NodeSpec ready(String status) {
+            this.ready = status;
+            return this;
+        }
+
+        /** Its {@code kubernetes.io/hostname} label, which need not be the node's name. */
+        public NodeSpec hostname(String hostname) {
+            return label("kubernetes.io/hostname", hostname);
         }
 
         public NodeSpec annotation(String key, String value) {
@@ -270,6 +287,11 @@ public final class Scenario {
             return unschedulable;
         }
 
+        /** The Ready condition's status, null for none. */
+        public String ready() {
+            return ready;
+        }
+
         public Map<String, String> labels() {
             return Map.copyOf(labels);
         }
@@ -315,6 +337,7 @@ public final class Scenario {
         private final Map<String, String> labels = new LinkedHashMap<>();
         private final Map<String, String> nodeSelector = new LinkedHashMap<>();
         private final List<NodeSelectorRequirement> requiredNodeAffinity = new ArrayList<>();
+        private final List<Toleration> tolerations = new ArrayList<>();
         private final List<Map<String, Object>> disks = new ArrayList<>();
         private final List<Map<String, Object>> volumes = new ArrayList<>();
         private final List<Map<String, Object>> hostDevices = new ArrayList<>();
@@ -394,6 +417,13 @@ public final class Scenario {
 
         public VmSpec nodeSelector(String key, String value) {
             nodeSelector.put(key, value);
+            return this;
+        }
+
+        /** One of {@code spec.tolerations}; null key, value or effect are left out, as in YAML. */
+        public VmSpec toleration(String key, String operator, String value, String effect) {
+            tolerations.add(new TolerationBuilder().withKey(key).withOperator(operator).withValue(value)
+                    .withEffect(effect).build());
             return this;
         }
 
@@ -534,6 +564,10 @@ public final class Scenario {
 
         public List<NodeSelectorRequirement> requiredNodeAffinity() {
             return List.copyOf(requiredNodeAffinity);
+        }
+
+        public List<Toleration> tolerations() {
+            return List.copyOf(tolerations);
         }
     }
 }

@@ -7,6 +7,7 @@ import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResourceBuilder;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.NodeBuilder;
+import io.fabric8.kubernetes.api.model.NodeConditionBuilder;
 import io.fabric8.kubernetes.api.model.NodeSystemInfoBuilder;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.Quantity;
@@ -91,9 +92,12 @@ final class ScenarioWriter {
                 .withNewStatus()
                 .addToAllocatable("memory", memory).addToAllocatable("cpu", new Quantity("12"))
                 .addToCapacity("memory", memory).addToCapacity("cpu", new Quantity("12"))
-                .addNewCondition().withType("Ready").withStatus("True").withReason("KubeletReady").endCondition()
                 .endStatus()
                 .build();
+        if (spec.ready() != null) {
+            node.getStatus().setConditions(List.of(new NodeConditionBuilder().withType("Ready").withStatus(spec.ready())
+                    .withReason("True".equals(spec.ready()) ? "KubeletReady" : "KubeletNotReady").build()));
+        }
         if (harvester != null) {
             // Harvester tells a rebooted node by its OS image; Rancher's upgrade changes the kubelet version
             node.getStatus().setNodeInfo(new NodeSystemInfoBuilder().withOsImage(harvester.osImageBefore())

@@ -4,18 +4,47 @@ import io.drainpilot.kubevirt.KubeVirtNames;
 import io.drainpilot.kubevirt.VirtualMachineInstance;
 import io.drainpilot.kubevirt.VirtualMachineInstanceSpec;
 import io.fabric8.kubernetes.api.model.Node;
+import io.fabric8.kubernetes.api.model.NodeCondition;
 import io.fabric8.kubernetes.api.model.Taint;
+import io.fabric8.kubernetes.api.model.Toleration;
 
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 
 /**
  * Places virt-launcher pods the way KubeVirt and kube-scheduler do: first render the pod's nodeSelector
  * (VMI nodeSelector, CPU selectors, the migration's addedNodeSelector), then filter nodes (labels, required
- * node affinity, cordon, taints, memory) and pick one. Deliberately independent of any DrainPilot planner.
+ * node affinity, cordon, readiness, taints, memory) and pick one. Deliberately independent of any DrainPilot planner.
+ *
+ * <p>What it does as Kubernetes does:
+ * <ul>
+ *   <li>The pod's nodeSelector is matched against node <em>labels</em> only: {@code addedNodeSelector}
+ *       {@code kubernetes.io/hostname=x} finds the node whose label says {@code x}, whatever its name. KubeVirt
+ *       (virt-controller's migration controller) copies the addedNodeSelector first and the rendered template's
+ *       selectors over it, so on a clash the VMI's own and the CPU selectors win.</li>
+ *   <li>Taints with effect NoSchedule or NoExecute keep the pod off unless one of the VMI's
+ *       {@code spec.tolerations} (copied to the pod) tolerates it, with Kubernetes' rules: an empty effect matches
+ *       every effect, an empty key with operator Exists matches every taint, operator Exists ignores the value,
+ *       operator Equal (or empty) needs the same value. PreferNoSchedule never keeps a pod off.</li>
+ *   <li>A node whose Ready condition is not True takes no new pod: it is treated as carrying the taint the node
+ *       lifecycle controller gives it ({@code node.kubernetes.io/not-ready:NoSchedule} for Ready=False,
+ *       {@code node.kubernetes.io/unreachable:NoSchedule} for Ready=Unknown or no Ready condition), so only a pod
+ *       tolerating that taint could land there.</li>
+ *   <li>Memory: a node fits when its allocatable memory minus the requests of the VMIs on it and of the target
+ *       pods already placed there (migrations not yet finished) covers the pod's request.</li>
+ * </ul>
+ * A pod that fits nowhere stays Pending; the migration controller fails the migration only after the
+ * unschedulable timeout (KubeVirt's default 300 s, scaled by {@link SimSettings#timeScale()}).
+ *
+ * <p>Simplifications: the implicit not-ready/unreachable taints apply at once (the real node lifecycle controller
+ * adds them after its grace period, and the taint-based eviction of running pods is not simulated); the pick among
+ * fitting nodes is "most free memory, then name", not kube-scheduler's scoring; only memory counts as a resource
+ * (no CPU, devices or pod count); {@code tolerationSeconds} is ignored; inter-pod (anti-)affinity, topology
+ * spread and preferred node affinity are not evaluated.
  */
 final class TargetScheduler {
 
@@ -39,10 +68,13 @@ final class TargetScheduler {
         } else if (!KubeVirtNames.CPU_HOST_PASSTHROUGH.equals(model)) {
             namedModelSelector(vmi, model, selector);
         }
+        // virt-controller copies the addedNodeSelector first and the rendered pod's nodeSelector over it
+        Map<String, String> merged = new LinkedHashMap<>();
         if (addedNodeSelector != null) {
-            selector.putAll(addedNodeSelector);
+            merged.putAll(addedNodeSelector);
         }
-        return Optional.of(selector);
+        merged.putAll(selector);
+        return Optional.of(merged);
     }
 
     /** The nodeSelector of a first start's pod; host-model then only needs a node that knows its host model. */
@@ -66,6 +98,7 @@ final class TargetScheduler {
                 .filter(n -> !needsHostModelLabel || !withPrefix(labels(n), CpuProfile.HOST_MODEL_CPU).isEmpty())
                 .filter(n -> RequiredNodeAffinity.allows(vmi, labels(n)))
                 .filter(n -> toleratesTaints(vmi, n))
+                .filter(n -> tolerates(vmi, readinessTaint(n)))
                 .filter(n -> capacity.free(n.getMetadata().getName()) >= memory)
                 .sorted(Comparator.comparingLong((Node n) -> -capacity.free(n.getMetadata().getName()))
                         .thenComparing(n -> n.getMetadata().getName()))
@@ -120,25 +153,49 @@ final class TargetScheduler {
     private static boolean toleratesTaints(VirtualMachineInstance vmi, Node node) {
         List<Taint> taints = node.getSpec() == null || node.getSpec().getTaints() == null
                 ? List.of() : node.getSpec().getTaints();
-        List<Map<String, Object>> tolerations = tolerations(vmi);
-        return taints.stream()
-                .filter(t -> "NoSchedule".equals(t.getEffect()) || "NoExecute".equals(t.getEffect()))
-                .allMatch(t -> tolerations.stream().anyMatch(tol -> tolerates(tol, t)));
+        return taints.stream().allMatch(t -> tolerates(vmi, Optional.of(t)));
     }
 
-    @SuppressWarnings("unchecked")
-    private static List<Map<String, Object>> tolerations(VirtualMachineInstance vmi) {
-        Object raw = vmi.getSpec() == null ? null : vmi.getSpec().unknownFields().get("tolerations");
-        return raw instanceof List<?> list ? (List<Map<String, Object>>) list : List.of();
+    private static boolean tolerates(VirtualMachineInstance vmi, Optional<Taint> taint) {
+        if (taint.isEmpty() || !("NoSchedule".equals(taint.get().getEffect()) || "NoExecute".equals(taint.get().getEffect()))) {
+            return true;
+        }
+        List<Toleration> tolerations = vmi.getSpec() == null || vmi.getSpec().tolerations == null
+                ? List.of() : vmi.getSpec().tolerations;
+        return tolerations.stream().anyMatch(tol -> tolerates(tol, taint.get()));
     }
 
-    private static boolean tolerates(Map<String, Object> toleration, Taint taint) {
-        Object key = toleration.get("key");
-        Object effect = toleration.get("effect");
-        boolean keyMatches = key == null || key.equals(taint.getKey());
-        boolean effectMatches = effect == null || "".equals(effect) || effect.equals(taint.getEffect());
-        boolean valueMatches = "Exists".equals(toleration.get("operator"))
-                || String.valueOf(toleration.get("value")).equals(String.valueOf(taint.getValue()));
-        return keyMatches && effectMatches && valueMatches;
+    /**
+     * The taint the node lifecycle controller gives a node that is not Ready: not-ready for Ready=False, unreachable
+     * for Ready=Unknown or no Ready condition; none for a Ready node.
+     */
+    static Optional<Taint> readinessTaint(Node node) {
+        List<NodeCondition> conditions = node.getStatus() == null || node.getStatus().getConditions() == null
+                ? List.of() : node.getStatus().getConditions();
+        String ready = conditions.stream().filter(c -> "Ready".equals(c.getType())).map(NodeCondition::getStatus)
+                .findFirst().orElse("Unknown");
+        if ("True".equals(ready)) {
+            return Optional.empty();
+        }
+        String key = "False".equals(ready) ? "node.kubernetes.io/not-ready" : "node.kubernetes.io/unreachable";
+        return Optional.of(new Taint("NoSchedule", key, null, null));
+    }
+
+    /** Kubernetes' {@code Toleration.ToleratesTaint}. */
+    static boolean tolerates(Toleration toleration, Taint taint) {
+        String effect = toleration.getEffect();
+        if (effect != null && !effect.isEmpty() && !effect.equals(taint.getEffect())) {
+            return false;
+        }
+        String key = toleration.getKey();
+        if (key != null && !key.isEmpty() && !key.equals(taint.getKey())) {
+            return false;
+        }
+        String operator = toleration.getOperator() == null ? "" : toleration.getOperator();
+        return switch (operator) {
+            case "Exists" -> true;
+            case "", "Equal" -> Objects.toString(toleration.getValue(), "").equals(Objects.toString(taint.getValue(), ""));
+            default -> false;
+        };
     }
 }

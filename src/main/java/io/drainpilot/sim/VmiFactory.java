@@ -96,6 +96,9 @@ final class VmiFactory {
         if (spec.isEfi()) {
             s.domain.unknownField("firmware", Map.of("bootloader", Map.of("efi", Map.of("secureBoot", false))));
         }
+        if (!spec.tolerations().isEmpty()) {
+            s.tolerations = new ArrayList<>(spec.tolerations());
+        }
         if (!spec.requiredNodeAffinity().isEmpty()) {
             s.affinity = new AffinityBuilder().withNewNodeAffinity()
                     .withNewRequiredDuringSchedulingIgnoredDuringExecution()
