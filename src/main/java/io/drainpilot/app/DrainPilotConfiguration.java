@@ -259,7 +259,7 @@ public class DrainPilotConfiguration implements CamelConfiguration {
         registry.bind("drainScanner", scanner);
         registry.bind("nodeEvacuation", evacuation);
         registry.bind("drainRelease", new DrainRelease(view, api, status, settings));
-        registry.bind("migrationRequester", new MigrationRequester(api, settings, metrics));
+        registry.bind("migrationRequester", new MigrationRequester(api, settings, metrics, view::node));
         registry.bind("migrationTracker", new MigrationTracker(view, api, status, settings, clock, metrics));
         registry.bind("recovery", new Recovery(view, api, status, settings, clock, metrics));
         registry.bind("restarter", new Restarter(view, api, settings.restartTimeout, clock));

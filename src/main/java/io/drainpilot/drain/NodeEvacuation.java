@@ -240,6 +240,7 @@ public class NodeEvacuation {
         boolean steer = TargetSteering.enabled(settings.targetSteering, kubeVirt);
         List<Node> nodes = view.nodes();
         Set<String> draining = drainingNodes(name);
+        Map<String, String> nodesByHostname = TargetSteering.nodesByHostname(nodes);
         PlanInputs inputs = new PlanInputs(draining, freeMemory(name, nodes, draining), upgradedNodes(),
                 settings.respectEvictionStrategyNone, steer);
         Function<Node, CpuLabels> cpu = this::cpuLabels;
@@ -278,7 +279,7 @@ public class NodeEvacuation {
         }
 
         // the caps, against everything in flight in the cluster (ours, KubeVirt's, anyone's)
-        InFlightMigrations inFlight = InFlightMigrations.of(view.migrations());
+        InFlightMigrations inFlight = InFlightMigrations.of(view.migrations(), nodesByHostname);
         List<SlotBudget.Candidate> candidates = vms.stream()
                 .filter(v -> v.decision() instanceof Decision.Migrate)
                 .map(v -> new SlotBudget.Candidate(v.key(), ((Decision.Migrate) v.decision()).rankedTargets()))
@@ -302,7 +303,7 @@ public class NodeEvacuation {
             planned.add(v);
         }
         List<String> incoming = view.migrations().stream()
-                .filter(m -> !m.phase().isFinal() && name.equals(InFlightMigrations.targetOf(m).orElse(null)))
+                .filter(m -> !m.phase().isFinal() && name.equals(InFlightMigrations.targetOf(m, nodesByHostname).orElse(null)))
                 .map(m -> m.getMetadata().getNamespace() + "/" + m.getMetadata().getName()).toList();
         Map<String, Outcome> counted = new HashMap<>(NodeStatus.outcomesOf(DrainSignals.annotations(request.node())));
         counted.putAll(status.noted(name));

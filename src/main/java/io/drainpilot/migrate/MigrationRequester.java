@@ -11,6 +11,7 @@ import io.drainpilot.plan.TargetSteering;
 import io.drainpilot.work.Decision;
 import io.drainpilot.work.RecoveryCase;
 import io.drainpilot.work.VmWork;
+import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import org.slf4j.Logger;
@@ -22,6 +23,8 @@ import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
+import java.util.function.Function;
 
 /**
  * The migrate stage: one VMIM for a VM the evaluation decided to start, steered to the target it chose. The name is
@@ -36,11 +39,14 @@ public class MigrationRequester {
     private final ClusterApi api;
     private final Settings settings;
     private final DrainMetrics metrics;
+    private final Function<String, Optional<Node>> nodes;
 
-    public MigrationRequester(ClusterApi api, Settings settings, DrainMetrics metrics) {
+    /** @param nodes a node by name, to steer by its {@code kubernetes.io/hostname} label */
+    public MigrationRequester(ClusterApi api, Settings settings, DrainMetrics metrics, Function<String, Optional<Node>> nodes) {
         this.api = api;
         this.settings = settings;
         this.metrics = metrics;
+        this.nodes = nodes;
     }
 
     /** What became of a request; the migrate route branches on {@link #outcome()}. */
@@ -102,7 +108,8 @@ public class MigrationRequester {
         VirtualMachineInstanceMigration.Spec spec = new VirtualMachineInstanceMigration.Spec();
         spec.vmiName = vmi;
         if (target != null) {
-            spec.addedNodeSelector = Map.of(TargetSteering.HOSTNAME_LABEL, target);
+            // the target pod's nodeSelector is matched against labels: the node's own hostname label, not its name
+            spec.addedNodeSelector = TargetSteering.selectorFor(target, nodes.apply(target));
         }
         m.setSpec(spec);
         return m;

@@ -10,6 +10,7 @@ import io.drainpilot.names.Bookkeeping;
 import io.drainpilot.names.Names;
 import io.drainpilot.observe.DrainMetrics;
 import io.drainpilot.plan.InFlightMigrations;
+import io.drainpilot.plan.TargetSteering;
 import io.drainpilot.plan.Triage;
 import io.drainpilot.plan.VmiMemory;
 import io.drainpilot.view.ClusterView;
@@ -140,7 +141,7 @@ public class MigrationTracker {
     }
 
     private Optional<EndedMigration> track(VirtualMachineInstanceMigration m, MigrationPhase phase, String source) {
-        String target = InFlightMigrations.targetOf(m).orElse(null);
+        String target = targetOf(m).orElse(null);
         Optional<VirtualMachineInstance> vmi = view.vmi(m.getMetadata().getNamespace(), m.vmiName());
         if (phase == MigrationPhase.SUCCEEDED) {
             if (vmi.flatMap(VirtualMachineInstance::nodeName).map(source::equals).orElse(false)) {
@@ -166,10 +167,17 @@ public class MigrationTracker {
         return overdue(m, phase, vmi.orElse(null)).map(why -> cancel(m, source, target, why));
     }
 
+    /** Where the migration goes, a steered one read back from the hostname label it names. */
+    private Optional<String> targetOf(VirtualMachineInstanceMigration m) {
+        boolean reported = m.getStatus() != null && m.getStatus().migrationState != null
+                && m.getStatus().migrationState.targetNode != null;
+        return InFlightMigrations.targetOf(m, reported ? Map.of() : TargetSteering.nodesByHostname(view.nodes()));
+    }
+
     /** Someone else's migration moved a VM off the node: counted as migrated, never settled as ours. */
     private Optional<EndedMigration> adopted(VirtualMachineInstanceMigration m, String node) {
         Optional<VirtualMachineInstance> vmi = view.vmi(m.getMetadata().getNamespace(), m.vmiName());
-        String now = vmi.flatMap(VirtualMachineInstance::nodeName).orElse(InFlightMigrations.targetOf(m).orElse(null));
+        String now = vmi.flatMap(VirtualMachineInstance::nodeName).orElse(targetOf(m).orElse(null));
         if (now == null || now.equals(node)) {
             return Optional.empty();
         }

@@ -19,11 +19,15 @@ public final class InFlightMigrations {
     private final Map<String, Integer> inbound = new HashMap<>();
     private int total;
 
-    public static InFlightMigrations of(Collection<VirtualMachineInstanceMigration> all) {
+    /**
+     * @param nodesByHostname hostname label value -> node name ({@link TargetSteering#nodesByHostname}), to tell which
+     *                        node a steered migration not yet scheduled is heading for
+     */
+    public static InFlightMigrations of(Collection<VirtualMachineInstanceMigration> all, Map<String, String> nodesByHostname) {
         InFlightMigrations f = new InFlightMigrations();
         for (VirtualMachineInstanceMigration m : all) {
             if (!m.phase().isFinal()) {
-                f.add(m, sourceOf(m).orElse(null), targetOf(m).orElse(null));
+                f.add(m, sourceOf(m).orElse(null), targetOf(m, nodesByHostname).orElse(null));
             }
         }
         return f;
@@ -64,12 +68,17 @@ public final class InFlightMigrations {
         return Optional.ofNullable(m.getStatus()).map(s -> s.migrationState).map(s -> s.sourceNode);
     }
 
-    public static Optional<String> targetOf(VirtualMachineInstanceMigration m) {
+    /**
+     * The node the migration goes to: the one KubeVirt reports, else the node whose hostname label its
+     * addedNodeSelector names (a label value no node carries names no node).
+     */
+    public static Optional<String> targetOf(VirtualMachineInstanceMigration m, Map<String, String> nodesByHostname) {
         Optional<String> reported = Optional.ofNullable(m.getStatus()).map(s -> s.migrationState).map(s -> s.targetNode);
         if (reported.isPresent()) {
             return reported;
         }
-        return Optional.ofNullable(m.getSpec()).map(s -> s.addedNodeSelector).map(s -> s.get(TargetSteering.HOSTNAME_LABEL));
+        return Optional.ofNullable(m.getSpec()).map(s -> s.addedNodeSelector).map(s -> s.get(TargetSteering.HOSTNAME_LABEL))
+                .map(nodesByHostname::get);
     }
 
     private static String key(String ns, String vmi) {

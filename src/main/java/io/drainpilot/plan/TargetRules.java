@@ -66,6 +66,9 @@ public final class TargetRules {
             }
         }
         NodeAffinity.mismatch(affinity, target).ifPresent(reasons::add);
+        if (inputs.steering() && TargetSteering.hostnameOf(target).isEmpty()) {
+            reasons.add("no " + TargetSteering.HOSTNAME_LABEL + " label to steer to");
+        }
         Long free = inputs.freeMemoryBytes().get(name);
         if (free != null && memoryBytes.isPresent() && free < memoryBytes.getAsLong()) {
             reasons.add("not enough free memory (needs " + VmiMemory.human(memoryBytes.getAsLong()) + ", "

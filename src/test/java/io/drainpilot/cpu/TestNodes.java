@@ -25,9 +25,10 @@ public final class TestNodes {
     private TestNodes(String name) {
         this.name = name;
         labels.put(KubeVirtNames.LABEL_SCHEDULABLE, "true");
+        labels.put("kubernetes.io/hostname", name);
     }
 
-    /** A schedulable node with no CPU labels. */
+    /** A schedulable node with no CPU labels; its hostname label is its name. */
     public static TestNodes node(String name) {
         return new TestNodes(name);
     }

@@ -49,7 +49,7 @@ class SlotBudgetTest {
     @MethodSource("rows")
     void assign(String name, MigrationLimits limits, List<String> inFlight, boolean steer,
             List<SlotBudget.Candidate> ordered, List<String> expected) {
-        List<String> got = SlotBudget.assign(limits, InFlightMigrations.of(migrations(inFlight)), "n1", steer, ordered)
+        List<String> got = SlotBudget.assign(limits, InFlightMigrations.of(migrations(inFlight), java.util.Map.of()), "n1", steer, ordered)
                 .stream().map(s -> s.starts() ? "->" + (s.target() == null ? "?" : s.target()) : "wait: " + s.waitReason())
                 .toList();
         assertThat(got).isEqualTo(expected);

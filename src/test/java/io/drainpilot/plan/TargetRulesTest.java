@@ -25,6 +25,7 @@ class TargetRulesTest {
     private static final String GI = String.valueOf(1L << 30);
     private static final PlanInputs INPUTS = new PlanInputs(Set.of("node-4"),
             Map.of("node-2", 8L << 30, "small", 512L << 20), Set.of(), true);
+    private static final PlanInputs NO_STEERING = new PlanInputs(Set.of("node-4"), Map.of(), Set.of(), true, false);
 
     private static TestVmis vmi() {
         return TestVmis.vmi("vm").on("node-1");
@@ -101,7 +102,44 @@ class TargetRulesTest {
                 arguments("request memory counts", vmi().requestedMemory(GI), node("small"),
                         List.of("not enough free memory (needs 1.0 GiB, 512.0 MiB free)")),
                 arguments("unknown free memory is not rejected", vmi().guestMemory("64Gi"), node("node-3"), List.of()),
-                arguments("unknown VMI memory is not rejected", vmi(), node("small"), List.of()));
+                arguments("unknown VMI memory is not rejected", vmi(), node("small"), List.of()),
+                // steering names the target by its hostname label
+                arguments("hostname label differing from the name is fine", vmi(),
+                        node("node-2").label("kubernetes.io/hostname", "worker-2.example"), List.of()),
+                arguments("no hostname label to steer to", vmi(), node("node-2").without("kubernetes.io/hostname"),
+                        List.of("no kubernetes.io/hostname label to steer to")));
+    }
+
+    static Stream<Arguments> withoutSteering() {
+        return Stream.of(
+                arguments("no hostname label is fine when KubeVirt chooses", vmi(),
+                        node("node-2").without("kubernetes.io/hostname"), List.of()));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("withoutSteering")
+    void violationsWithoutSteering(String name, TestVmis vmi, TestNodes target, List<String> expected) {
+        assertThat(TargetRules.forVmi(vmi.build(), "node-1", NO_STEERING).violations(target.build()))
+                .containsExactlyElementsOf(expected);
+    }
+
+    static Stream<Arguments> steeringSelectors() {
+        return Stream.of(
+                arguments("hostname label as the name", node("node-2"), Map.of("kubernetes.io/hostname", "node-2")),
+                arguments("hostname label other than the name", node("node-2").label("kubernetes.io/hostname", "w2.example"),
+                        Map.of("kubernetes.io/hostname", "w2.example")),
+                arguments("swapped: another node's name as hostname", node("node-2").label("kubernetes.io/hostname", "node-3"),
+                        Map.of("kubernetes.io/hostname", "node-3")));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("steeringSelectors")
+    void aMigrationIsSteeredByTheTargetsHostnameLabel(String name, TestNodes target, Map<String, String> expected) {
+        io.fabric8.kubernetes.api.model.Node node = target.build();
+        assertThat(TargetSteering.selectorFor("node-2", java.util.Optional.of(node))).isEqualTo(expected);
+        // and read back to the node it names
+        assertThat(TargetSteering.nodesByHostname(List.of(node, node("node-9").build()))
+                .get(expected.get("kubernetes.io/hostname"))).isEqualTo("node-2");
     }
 
     @ParameterizedTest(name = "{0}")
