@@ -17,6 +17,7 @@ import io.drainpilot.plan.EvacuationPlanner;
 import io.drainpilot.plan.HarvesterRisk;
 import io.drainpilot.plan.UpgradeMode;
 import io.drainpilot.plan.InFlightMigrations;
+import io.drainpilot.plan.NodeTaints;
 import io.drainpilot.plan.MigrationLimits;
 import io.drainpilot.plan.PlanInputs;
 import io.drainpilot.plan.ReleaseRule;
@@ -445,6 +446,7 @@ public class NodeEvacuation {
         nodes.stream()
                 .filter(n -> !draining.contains(n.getMetadata().getName()))
                 .filter(n -> n.getSpec() == null || !Boolean.TRUE.equals(n.getSpec().getUnschedulable()))
+                .filter(NodeTaints::ready)
                 .forEach(n -> allocatable.put(n.getMetadata().getName(), allocatableMemory(n)));
 
         List<String> chosen = allocatable.entrySet().stream().filter(e -> e.getValue() > 0)

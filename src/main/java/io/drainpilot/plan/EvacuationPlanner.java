@@ -9,6 +9,7 @@ import io.drainpilot.kubevirt.KubeVirtNames;
 import io.drainpilot.kubevirt.VirtualMachineInstance;
 import io.drainpilot.kubevirt.VirtualMachineInstanceStatus.Condition;
 import io.fabric8.kubernetes.api.model.Node;
+import io.fabric8.kubernetes.api.model.Toleration;
 
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -87,8 +88,10 @@ public final class EvacuationPlanner {
         if (!inputs.steering() && cpu.mode() == CpuMode.HOST_PASSTHROUGH) {
             // KubeVirt adds no CPU selector for host-passthrough and cannot be told the target: any schedulable
             // node with another CPU is a place it might pick, and the migration would fail inside libvirt
+            List<Toleration> tolerations = vmi.getSpec() == null ? null : vmi.getSpec().tolerations;
             List<String> risky = candidates(allNodes, sourceCpu.node()).stream()
                     .filter(EvacuationPlanner::schedulable)
+                    .filter(n -> NodeTaints.ready(n) && NodeTaints.untolerated(n, tolerations).isEmpty())
                     .filter(n -> !compatible.contains(n.getMetadata().getName()))
                     .filter(n -> CpuCompatibility.incompatibility(cpu, sourceCpu, cpuLabels.apply(n)).isPresent())
                     .map(n -> n.getMetadata().getName()).toList();

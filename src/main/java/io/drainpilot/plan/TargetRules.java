@@ -4,6 +4,7 @@ import io.drainpilot.kubevirt.KubeVirtNames;
 import io.drainpilot.kubevirt.VirtualMachineInstance;
 import io.fabric8.kubernetes.api.model.Affinity;
 import io.fabric8.kubernetes.api.model.Node;
+import io.fabric8.kubernetes.api.model.Toleration;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -13,29 +14,36 @@ import java.util.OptionalLong;
 import java.util.TreeMap;
 
 /**
- * The non-CPU rules a migration target must pass (DOMAIN.md section 5, last item), for one VMI. Each
- * violation is a short reason without the node name; {@link Decision.NoCompatibleTarget} puts the name in front.
+ * The non-CPU rules a migration target must pass (DOMAIN.md section 5, last item), for one VMI: schedulable for
+ * KubeVirt, not cordoned, Ready, not draining, no NoSchedule/NoExecute taint the VMI does not tolerate, its
+ * nodeSelector and required affinity, a {@code kubernetes.io/hostname} label to steer to (when steering), and free
+ * memory. Each violation is a short reason without the node name;
+ * {@link Decision.NoCompatibleTarget} puts the name in front.
  */
 public final class TargetRules {
     private final String sourceNode;
     private final PlanInputs inputs;
     private final Map<String, String> nodeSelector;
     private final Affinity affinity;
+    private final List<Toleration> tolerations;
     private final OptionalLong memoryBytes;
 
     private TargetRules(String sourceNode, PlanInputs inputs, Map<String, String> nodeSelector, Affinity affinity,
-                        OptionalLong memoryBytes) {
+                        List<Toleration> tolerations, OptionalLong memoryBytes) {
         this.sourceNode = sourceNode;
         this.inputs = inputs;
         this.nodeSelector = nodeSelector;
         this.affinity = affinity;
+        this.tolerations = tolerations;
         this.memoryBytes = memoryBytes;
     }
 
     public static TargetRules forVmi(VirtualMachineInstance vmi, String sourceNode, PlanInputs inputs) {
         var spec = vmi == null ? null : vmi.getSpec();
         Map<String, String> selector = spec == null || spec.nodeSelector == null ? Map.of() : new TreeMap<>(spec.nodeSelector);
-        return new TargetRules(sourceNode, inputs, selector, spec == null ? null : spec.affinity, VmiMemory.bytes(vmi));
+        List<Toleration> tolerations = spec == null || spec.tolerations == null ? List.of() : spec.tolerations;
+        return new TargetRules(sourceNode, inputs, selector, spec == null ? null : spec.affinity, tolerations,
+                VmiMemory.bytes(vmi));
     }
 
     /** Every rule the (named) node breaks, in a fixed order; empty when it may take the VMI. */
@@ -54,9 +62,11 @@ public final class TargetRules {
         if (target.getSpec() != null && Boolean.TRUE.equals(target.getSpec().getUnschedulable())) {
             reasons.add("cordoned");
         }
+        NodeTaints.notReady(target).ifPresent(reasons::add);
         if (inputs.drainingNodes().contains(name)) {
             reasons.add("draining");
         }
+        reasons.addAll(NodeTaints.untolerated(target, tolerations));
         if (!nodeSelector.isEmpty()) {
             List<String> unmatched = nodeSelector.entrySet().stream()
                     .filter(e -> !Objects.equals(e.getValue(), labels.get(e.getKey())))

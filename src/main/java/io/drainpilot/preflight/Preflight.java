@@ -6,6 +6,7 @@ import io.drainpilot.config.Settings;
 import io.drainpilot.cpu.CpuCompatibility;
 import io.drainpilot.cpu.CpuLabels;
 import io.drainpilot.drain.NodeEvacuation;
+import io.drainpilot.plan.NodeTaints;
 import io.drainpilot.kubevirt.ClusterApi;
 import io.drainpilot.kubevirt.KubeVirtNames;
 import io.drainpilot.observe.StatusBoard;
@@ -101,7 +102,7 @@ public final class Preflight {
 
     private static boolean schedulable(Node n) {
         boolean cordoned = n.getSpec() != null && Boolean.TRUE.equals(n.getSpec().getUnschedulable());
-        return !cordoned && n.getMetadata().getLabels() != null
+        return !cordoned && NodeTaints.ready(n) && n.getMetadata().getLabels() != null
                 && "true".equals(n.getMetadata().getLabels().get(KubeVirtNames.LABEL_SCHEDULABLE));
     }
 

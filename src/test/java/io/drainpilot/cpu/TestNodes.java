@@ -3,7 +3,11 @@ package io.drainpilot.cpu;
 import io.drainpilot.kubevirt.KubeVirtNames;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.NodeBuilder;
+import io.fabric8.kubernetes.api.model.NodeStatusBuilder;
+import io.fabric8.kubernetes.api.model.Taint;
+import io.fabric8.kubernetes.api.model.TaintBuilder;
 
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -21,6 +25,8 @@ public final class TestNodes {
     private final String name;
     private final Map<String, String> labels = new LinkedHashMap<>();
     private boolean unschedulable;
+    private String ready = "True";
+    private final List<Taint> taints = new ArrayList<>();
 
     private TestNodes(String name) {
         this.name = name;
@@ -28,7 +34,7 @@ public final class TestNodes {
         labels.put("kubernetes.io/hostname", name);
     }
 
-    /** A schedulable node with no CPU labels; its hostname label is its name. */
+    /** A schedulable, Ready node with no CPU labels; its hostname label is its name. */
     public static TestNodes node(String name) {
         return new TestNodes(name);
     }
@@ -65,9 +71,26 @@ public final class TestNodes {
         return this;
     }
 
+    /** The Ready condition's status; null: no Ready condition at all. */
+    public TestNodes ready(String status) {
+        ready = status;
+        return this;
+    }
+
+    public TestNodes taint(String key, String value, String effect) {
+        taints.add(new TaintBuilder().withKey(key).withValue(value).withEffect(effect).build());
+        return this;
+    }
+
     public Node build() {
-        return new NodeBuilder().withNewMetadata().withName(name).withLabels(Map.copyOf(labels)).endMetadata()
-                .withNewSpec().withUnschedulable(unschedulable ? Boolean.TRUE : null).endSpec().build();
+        Node node = new NodeBuilder().withNewMetadata().withName(name).withLabels(Map.copyOf(labels)).endMetadata()
+                .withNewSpec().withUnschedulable(unschedulable ? Boolean.TRUE : null)
+                .withTaints(taints.isEmpty() ? null : List.copyOf(taints)).endSpec().build();
+        if (ready != null) {
+            node.setStatus(new NodeStatusBuilder().addNewCondition().withType("Ready").withStatus(ready).endCondition()
+                    .build());
+        }
+        return node;
     }
 
     public CpuLabels cpu() {

@@ -76,6 +76,15 @@ public final class TestVmis {
         return this;
     }
 
+    public TestVmis toleration(String key, String operator, String value, String effect) {
+        if (spec.tolerations == null) {
+            spec.tolerations = new java.util.ArrayList<>();
+        }
+        spec.tolerations.add(new io.fabric8.kubernetes.api.model.TolerationBuilder().withKey(key).withOperator(operator)
+                .withValue(value).withEffect(effect).build());
+        return this;
+    }
+
     public TestVmis affinity(Affinity affinity) {
         spec.affinity = affinity;
         return this;

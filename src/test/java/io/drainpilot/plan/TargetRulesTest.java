@@ -103,6 +103,40 @@ class TargetRulesTest {
                         List.of("not enough free memory (needs 1.0 GiB, 512.0 MiB free)")),
                 arguments("unknown free memory is not rejected", vmi().guestMemory("64Gi"), node("node-3"), List.of()),
                 arguments("unknown VMI memory is not rejected", vmi(), node("small"), List.of()),
+                // readiness
+                arguments("Ready", vmi(), node("node-2").ready("True"), List.of()),
+                arguments("NotReady", vmi(), node("node-2").ready("False"), List.of("not Ready")),
+                arguments("Ready Unknown", vmi(), node("node-2").ready("Unknown"), List.of("not Ready (Ready=Unknown)")),
+                arguments("no Ready condition", vmi(), node("node-2").ready(null), List.of("not Ready (no Ready condition)")),
+                // taints against the VMI's tolerations
+                arguments("NoSchedule taint not tolerated", vmi(), node("node-2").taint("k", "v", "NoSchedule"),
+                        List.of("taint k=v:NoSchedule not tolerated")),
+                arguments("NoExecute taint without value not tolerated", vmi(), node("node-2").taint("k", null, "NoExecute"),
+                        List.of("taint k:NoExecute not tolerated")),
+                arguments("PreferNoSchedule is ignored", vmi(), node("node-2").taint("k", "v", "PreferNoSchedule"), List.of()),
+                arguments("each untolerated taint is named", vmi().toleration("a", "Exists", null, null),
+                        node("node-2").taint("a", "1", "NoSchedule").taint("b", "2", "NoSchedule").taint("c", "3", "NoExecute"),
+                        List.of("taint b=2:NoSchedule not tolerated", "taint c=3:NoExecute not tolerated")),
+                arguments("Equal with the same value tolerates", vmi().toleration("k", "Equal", "v", "NoSchedule"),
+                        node("node-2").taint("k", "v", "NoSchedule"), List.of()),
+                arguments("Equal with another value does not", vmi().toleration("k", "Equal", "w", "NoSchedule"),
+                        node("node-2").taint("k", "v", "NoSchedule"), List.of("taint k=v:NoSchedule not tolerated")),
+                arguments("empty operator means Equal", vmi().toleration("k", null, "v", null),
+                        node("node-2").taint("k", "v", "NoSchedule"), List.of()),
+                arguments("Exists ignores the value", vmi().toleration("k", "Exists", null, "NoExecute"),
+                        node("node-2").taint("k", "v", "NoExecute"), List.of()),
+                arguments("Exists on another key does not", vmi().toleration("j", "Exists", null, null),
+                        node("node-2").taint("k", "v", "NoSchedule"), List.of("taint k=v:NoSchedule not tolerated")),
+                arguments("empty key with Exists tolerates everything", vmi().toleration(null, "Exists", null, null),
+                        node("node-2").taint("k", "v", "NoSchedule").taint("j", null, "NoExecute"), List.of()),
+                arguments("empty effect matches every effect", vmi().toleration("k", "Exists", null, ""),
+                        node("node-2").taint("k", "v", "NoSchedule").taint("k", "v", "NoExecute"), List.of()),
+                arguments("another effect does not match", vmi().toleration("k", "Exists", null, "NoSchedule"),
+                        node("node-2").taint("k", "v", "NoExecute"), List.of("taint k=v:NoExecute not tolerated")),
+                arguments("NotReady's own taint is tolerated but NotReady still counts",
+                        vmi().toleration("node.kubernetes.io/not-ready", "Exists", null, null),
+                        node("node-2").ready("False").taint("node.kubernetes.io/not-ready", null, "NoSchedule"),
+                        List.of("not Ready")),
                 // steering names the target by its hostname label
                 arguments("hostname label differing from the name is fine", vmi(),
                         node("node-2").label("kubernetes.io/hostname", "worker-2.example"), List.of()),
@@ -113,7 +147,10 @@ class TargetRulesTest {
     static Stream<Arguments> withoutSteering() {
         return Stream.of(
                 arguments("no hostname label is fine when KubeVirt chooses", vmi(),
-                        node("node-2").without("kubernetes.io/hostname"), List.of()));
+                        node("node-2").without("kubernetes.io/hostname"), List.of()),
+                arguments("not Ready counts without steering too", vmi(), node("node-2").ready("False"), List.of("not Ready")),
+                arguments("taints count without steering too", vmi(), node("node-2").taint("k", "v", "NoSchedule"),
+                        List.of("taint k=v:NoSchedule not tolerated")));
     }
 
     @ParameterizedTest(name = "{0}")
