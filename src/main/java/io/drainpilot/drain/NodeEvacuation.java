@@ -242,8 +242,9 @@ public class NodeEvacuation {
         List<Node> nodes = view.nodes();
         Set<String> draining = drainingNodes(name);
         Map<String, String> nodesByHostname = TargetSteering.nodesByHostname(nodes);
-        PlanInputs inputs = new PlanInputs(draining, freeMemory(name, nodes, draining), upgradedNodes(),
-                settings.respectEvictionStrategyNone, steer);
+        Map<String, Long> free = freeMemory(name, nodes, draining);
+        PlanInputs inputs = new PlanInputs(draining, free, upgradedNodes(), settings.respectEvictionStrategyNone, steer,
+                arrivingMemory(name, free.keySet(), nodesByHostname));
         Function<Node, CpuLabels> cpu = this::cpuLabels;
         Node source = request.node();
         // once per evaluation: the nodes in the order targets are preferred; each VM looks only as far as it must
@@ -283,10 +284,11 @@ public class NodeEvacuation {
         InFlightMigrations inFlight = InFlightMigrations.of(view.migrations(), nodesByHostname);
         List<SlotBudget.Candidate> candidates = vms.stream()
                 .filter(v -> v.decision() instanceof Decision.Migrate)
-                .map(v -> new SlotBudget.Candidate(v.key(), ((Decision.Migrate) v.decision()).rankedTargets()))
+                .map(v -> new SlotBudget.Candidate(v.key(), ((Decision.Migrate) v.decision()).rankedTargets(),
+                        VmiMemory.bytes(v.vmi()).orElse(0L)))
                 .toList();
         Map<String, SlotBudget.Slot> slots = new LinkedHashMap<>();
-        SlotBudget.assign(MigrationLimits.of(settings, kubeVirt), inFlight, name, steer, candidates)
+        SlotBudget.assign(MigrationLimits.of(settings, kubeVirt), inFlight, name, steer, candidates, inputs.roomBytes())
                 .forEach(s -> slots.put(s.vmKey(), s));
         List<VmWork> planned = new ArrayList<>(vms.size());
         List<VmWork> toStart = new ArrayList<>();
@@ -459,6 +461,42 @@ public class NodeEvacuation {
             free.put(n, allocatable.get(n) - used);
         }
         return free;
+    }
+
+    /**
+     * Per measured node, the memory requests of the VMIs on their way there: every migration not finished (anyone's)
+     * whose target it is, and whose VMI is not there yet. A VMI on a node not watched yet is looked up by watching its
+     * source node for as long as the drain runs.
+     */
+    private Map<String, Long> arrivingMemory(String drainingNode, Set<String> measured, Map<String, String> nodesByHostname) {
+        Map<String, Long> arriving = new HashMap<>();
+        Set<String> sources = new HashSet<>();
+        for (VirtualMachineInstanceMigration m : view.migrations()) {
+            if (m.phase().isFinal()) {
+                continue;
+            }
+            String target = InFlightMigrations.targetOf(m, nodesByHostname).orElse(null);
+            if (target == null || !measured.contains(target)) {
+                continue;
+            }
+            String ns = m.getMetadata().getNamespace();
+            Optional<VirtualMachineInstance> vmi = view.vmi(ns, m.vmiName());
+            String source = InFlightMigrations.sourceOf(m).orElse(null);
+            if (vmi.isEmpty() && source != null) {
+                sources.add(source);
+                vmi = view.vmisOn(source).stream().filter(v -> m.vmiName().equals(v.getMetadata().getName())
+                        && ns.equals(v.getMetadata().getNamespace())).findFirst();
+            }
+            if (vmi.isPresent() && !vmi.get().nodeName().map(target::equals).orElse(false)) {
+                arriving.merge(target, VmiMemory.bytes(vmi.get()).orElse(0L), Long::sum);
+            }
+        }
+        if (!sources.isEmpty()) {
+            Set<String> watched = new HashSet<>(memoryWatches.getOrDefault(drainingNode, Set.of()));
+            watched.addAll(sources);
+            memoryWatches.put(drainingNode, Set.copyOf(watched));
+        }
+        return arriving;
     }
 
     /** Each node's allocatable memory, parsed once per version of the node. */

@@ -47,7 +47,7 @@ public final class EvacuationPlanner {
         return plan(vmi, source, rankedNodes, cpuLabels, inputs, enough);
     }
 
-    /** The nodes in the order targets are preferred: upgraded first, then most free memory (known), then by name. */
+    /** The nodes in the order targets are preferred: upgraded first, then most room (known), then by name. */
     public static List<Node> rank(List<Node> nodes, PlanInputs inputs) {
         return nodes.stream().filter(n -> n != null && n.getMetadata() != null && n.getMetadata().getName() != null)
                 .sorted(Comparator.comparing((Node n) -> n.getMetadata().getName(), ranking(inputs))).toList();
@@ -131,7 +131,7 @@ public final class EvacuationPlanner {
     // a VM on an already upgraded node stays put for the rest of the upgrade; then room, then a stable order
     private static Comparator<String> ranking(PlanInputs inputs) {
         return Comparator.<String, Boolean>comparing(n -> !inputs.upgradedNodes().contains(n))
-                .thenComparing(n -> inputs.freeMemoryBytes().get(n), Comparator.nullsLast(Comparator.reverseOrder()))
+                .thenComparing(inputs::roomBytes, Comparator.nullsLast(Comparator.reverseOrder()))
                 .thenComparing(Comparator.naturalOrder());
     }
 

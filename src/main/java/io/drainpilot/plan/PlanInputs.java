@@ -8,15 +8,23 @@ import java.util.stream.Collectors;
  * What the planner knows besides the objects themselves.
  *
  * @param drainingNodes              nodes being drained now: never targets
- * @param freeMemoryBytes            free memory per node; a node missing here is unknown and not rejected
+ * @param freeMemoryBytes            free memory per node: allocatable minus the memory requests of the VMIs on it; a node
+ *                                   missing here is unknown and not rejected
  * @param upgradedNodes              nodes that finished the running Harvester upgrade, preferred so a VM moves
  *                                   once per upgrade; empty when no upgrade runs
  * @param respectEvictionStrategyNone true: a VMI with {@code evictionStrategy: None} is not migrated
  * @param steering                   the migration can name its target (KubeVirt 1.6+); without it a host-passthrough
  *                                   VM is only safe when no node KubeVirt might choose has a different CPU
+ * @param arrivingMemoryBytes        per node, the memory requests of the VMIs on their way there (migrations not
+ *                                   finished whose target it is): taken from its free memory
  */
 public record PlanInputs(Set<String> drainingNodes, Map<String, Long> freeMemoryBytes, Set<String> upgradedNodes,
-                         boolean respectEvictionStrategyNone, boolean steering) {
+                         boolean respectEvictionStrategyNone, boolean steering, Map<String, Long> arrivingMemoryBytes) {
+
+    public PlanInputs(Set<String> drainingNodes, Map<String, Long> freeMemoryBytes, Set<String> upgradedNodes,
+            boolean respectEvictionStrategyNone, boolean steering) {
+        this(drainingNodes, freeMemoryBytes, upgradedNodes, respectEvictionStrategyNone, steering, Map.of());
+    }
 
     public PlanInputs(Set<String> drainingNodes, Map<String, Long> freeMemoryBytes, Set<String> upgradedNodes,
             boolean respectEvictionStrategyNone) {
@@ -29,5 +37,19 @@ public record PlanInputs(Set<String> drainingNodes, Map<String, Long> freeMemory
         freeMemoryBytes = freeMemoryBytes == null ? Map.of() : freeMemoryBytes.entrySet().stream()
                 .filter(e -> e.getKey() != null && e.getValue() != null)
                 .collect(Collectors.toUnmodifiableMap(Map.Entry::getKey, Map.Entry::getValue));
+        arrivingMemoryBytes = arrivingMemoryBytes == null ? Map.of() : arrivingMemoryBytes.entrySet().stream()
+                .filter(e -> e.getKey() != null && e.getValue() != null)
+                .collect(Collectors.toUnmodifiableMap(Map.Entry::getKey, Map.Entry::getValue));
+    }
+
+    /** The node's room: free memory minus what is arriving; null when its free memory is unknown. */
+    public Long roomBytes(String node) {
+        Long free = freeMemoryBytes.get(node);
+        return free == null ? null : free - arrivingMemoryBytes.getOrDefault(node, 0L);
+    }
+
+    /** The room of every node whose free memory is known. */
+    public Map<String, Long> roomBytes() {
+        return freeMemoryBytes.keySet().stream().collect(Collectors.toUnmodifiableMap(n -> n, this::roomBytes));
     }
 }

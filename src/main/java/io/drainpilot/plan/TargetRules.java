@@ -16,8 +16,8 @@ import java.util.TreeMap;
 /**
  * The non-CPU rules a migration target must pass (DOMAIN.md section 5, last item), for one VMI: schedulable for
  * KubeVirt, not cordoned, Ready, not draining, no NoSchedule/NoExecute taint the VMI does not tolerate, its
- * nodeSelector and required affinity, a {@code kubernetes.io/hostname} label to steer to (when steering), and free
- * memory. Each violation is a short reason without the node name;
+ * nodeSelector and required affinity, a {@code kubernetes.io/hostname} label to steer to (when steering), and room:
+ * free memory minus what is arriving there. Each violation is a short reason without the node name;
  * {@link Decision.NoCompatibleTarget} puts the name in front.
  */
 public final class TargetRules {
@@ -79,10 +79,12 @@ public final class TargetRules {
         if (inputs.steering() && TargetSteering.hostnameOf(target).isEmpty()) {
             reasons.add("no " + TargetSteering.HOSTNAME_LABEL + " label to steer to");
         }
-        Long free = inputs.freeMemoryBytes().get(name);
-        if (free != null && memoryBytes.isPresent() && free < memoryBytes.getAsLong()) {
+        Long room = inputs.roomBytes(name);
+        if (room != null && memoryBytes.isPresent() && room < memoryBytes.getAsLong()) {
+            long arriving = inputs.arrivingMemoryBytes().getOrDefault(name, 0L);
             reasons.add("not enough free memory (needs " + VmiMemory.human(memoryBytes.getAsLong()) + ", "
-                    + VmiMemory.human(free) + " free)");
+                    + VmiMemory.human(Math.max(0, room)) + " free"
+                    + (arriving > 0 ? " after " + VmiMemory.human(arriving) + " arriving" : "") + ")");
         }
         return reasons.isEmpty() ? List.of() : List.copyOf(reasons);
     }

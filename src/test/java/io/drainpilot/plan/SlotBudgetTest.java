@@ -55,6 +55,37 @@ class SlotBudgetTest {
         assertThat(got).isEqualTo(expected);
     }
 
+    private static final long GI = 1L << 30;
+
+    /** Room per node (GiB) is shared by this pass's own starts; VMs as "name:GiB:targets...". */
+    static Stream<Arguments> roomRows() {
+        return Stream.of(
+                arguments("room taken by an earlier start: the next target", java.util.Map.of("n2", 8L, "n3", 7L),
+                        List.of(m("a", 6, "n2", "n3"), m("b", 6, "n2", "n3")), List.of("->n2", "->n3")),
+                arguments("no room left: it waits and a smaller VM after it goes ahead", java.util.Map.of("n2", 8L),
+                        List.of(m("a", 6, "n2"), m("b", 6, "n2"), m("c", 1, "n2")),
+                        List.of("->n2", "wait: the room left on every compatible target goes to VMs before it", "->n2")),
+                arguments("unknown room never refuses", java.util.Map.of(),
+                        List.of(m("a", 6, "n2"), m("b", 6, "n2")), List.of("->n2", "->n2")),
+                arguments("unknown VM memory takes no room", java.util.Map.of("n2", 1L),
+                        List.of(m("a", 0, "n2"), m("b", 0, "n2")), List.of("->n2", "->n2")));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("roomRows")
+    void room(String name, java.util.Map<String, Long> roomGi, List<SlotBudget.Candidate> ordered, List<String> expected) {
+        java.util.Map<String, Long> room = new java.util.HashMap<>();
+        roomGi.forEach((n, g) -> room.put(n, g * GI));
+        List<String> got = SlotBudget.assign(limits(5, 3, 3), InFlightMigrations.of(List.of(), java.util.Map.of()), "n1",
+                true, ordered, room).stream()
+                .map(s -> s.starts() ? "->" + s.target() : "wait: " + s.waitReason()).toList();
+        assertThat(got).isEqualTo(expected);
+    }
+
+    private static SlotBudget.Candidate m(String vm, long gi, String... targets) {
+        return new SlotBudget.Candidate("default/" + vm, List.of(targets), gi * GI);
+    }
+
     private static MigrationLimits limits(int cluster, int out, int in) {
         return new MigrationLimits(cluster, out, in);
     }

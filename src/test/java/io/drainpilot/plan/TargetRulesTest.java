@@ -24,7 +24,8 @@ import static org.junit.jupiter.params.provider.Arguments.arguments;
 class TargetRulesTest {
     private static final String GI = String.valueOf(1L << 30);
     private static final PlanInputs INPUTS = new PlanInputs(Set.of("node-4"),
-            Map.of("node-2", 8L << 30, "small", 512L << 20), Set.of(), true);
+            Map.of("node-2", 8L << 30, "small", 512L << 20, "busy", 8L << 30), Set.of(), true, true,
+            Map.of("busy", 6L << 30, "node-3", 4L << 30));
     private static final PlanInputs NO_STEERING = new PlanInputs(Set.of("node-4"), Map.of(), Set.of(), true, false);
 
     private static TestVmis vmi() {
@@ -103,6 +104,12 @@ class TargetRulesTest {
                         List.of("not enough free memory (needs 1.0 GiB, 512.0 MiB free)")),
                 arguments("unknown free memory is not rejected", vmi().guestMemory("64Gi"), node("node-3"), List.of()),
                 arguments("unknown VMI memory is not rejected", vmi(), node("small"), List.of()),
+                // room: what is arriving by unfinished migrations is taken from the free memory
+                arguments("room left after arrivals", vmi().guestMemory("2Gi"), node("busy"), List.of()),
+                arguments("no room left after arrivals", vmi().guestMemory("4Gi"), node("busy"),
+                        List.of("not enough free memory (needs 4.0 GiB, 2.0 GiB free after 6.0 GiB arriving)")),
+                arguments("arrivals on a node of unknown free memory are not rejected", vmi().guestMemory("64Gi"),
+                        node("node-3"), List.of()),
                 // readiness
                 arguments("Ready", vmi(), node("node-2").ready("True"), List.of()),
                 arguments("NotReady", vmi(), node("node-2").ready("False"), List.of("not Ready")),
