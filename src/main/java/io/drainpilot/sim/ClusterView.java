@@ -7,6 +7,7 @@ import io.drainpilot.kubevirt.VirtualMachineInstance;
 import io.drainpilot.kubevirt.VirtualMachineInstanceMigration;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Node;
+import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
 
 import java.util.LinkedHashMap;
@@ -18,7 +19,7 @@ import java.util.stream.Collectors;
 
 /** One tick's read of the cluster, the way KubeVirt's informers see it. */
 record ClusterView(Map<String, Node> nodes, Map<String, VirtualMachineInstance> vmis,
-                   List<VirtualMachineInstanceMigration> migrations, List<VirtualMachine> vms,
+                   List<VirtualMachineInstanceMigration> migrations, List<VirtualMachine> vms, List<Pod> launcherPods,
                    int parallelMigrationsPerCluster, int parallelOutboundMigrationsPerNode, String nodeDrainTaintKey) {
 
     static final int DEFAULT_PARALLEL_PER_CLUSTER = 5;
@@ -34,6 +35,7 @@ record ClusterView(Map<String, Node> nodes, Map<String, VirtualMachineInstance> 
         List<VirtualMachineInstanceMigration> migrations = client.resources(VirtualMachineInstanceMigration.class)
                 .inAnyNamespace().list().getItems();
         List<VirtualMachine> vms = client.resources(VirtualMachine.class).inAnyNamespace().list().getItems();
+        List<Pod> pods = LauncherPods.read(client);
         Optional<KubeVirt.Migrations> limits = client.resources(KubeVirt.class).inAnyNamespace().list().getItems()
                 .stream().findFirst()
                 .map(KubeVirt::getSpec).map(s -> s.configuration).map(c -> c.migrations);
@@ -41,7 +43,7 @@ record ClusterView(Map<String, Node> nodes, Map<String, VirtualMachineInstance> 
         int perNode = limits.map(m -> m.parallelOutboundMigrationsPerNode).orElse(DEFAULT_PARALLEL_OUTBOUND_PER_NODE);
         String taintKey = limits.map(m -> m.unknownFields().get("nodeDrainTaintKey")).map(String::valueOf)
                 .orElse(KubeVirtNames.TAINT_DRAIN);
-        return new ClusterView(nodes, vmis, migrations, vms, perCluster, perNode, taintKey);
+        return new ClusterView(nodes, vmis, migrations, vms, pods, perCluster, perNode, taintKey);
     }
 
     static String key(HasMetadata o) {
@@ -54,5 +56,10 @@ record ClusterView(Map<String, Node> nodes, Map<String, VirtualMachineInstance> 
 
     Optional<VirtualMachineInstance> vmi(String namespace, String name) {
         return Optional.ofNullable(vmis.get(key(namespace, name)));
+    }
+
+    /** The VMI's Running virt-launcher pod on its node. */
+    Optional<Pod> launcherPod(VirtualMachineInstance vmi) {
+        return LauncherPods.runningPodOf(vmi, launcherPods);
     }
 }

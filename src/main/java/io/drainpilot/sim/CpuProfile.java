@@ -39,6 +39,13 @@ public final class CpuProfile {
                     "avx512-vnni", "clwb", "clflushopt", "pku", "pdpe1gb")),
             List.of("hypervisor", "ss", "tsc_adjust", "xsaves", "umip", "arch-capabilities"), true);
 
+    /** Lists Cascadelake-Server among its models, so a Cascade Lake host-model VM can move here (not back). */
+    public static final CpuProfile ICELAKE = new CpuProfile("icelake", "Intel", "Icelake-Server",
+            concat(CASCADELAKE.namedModels, List.of("Cascadelake-Server", "Icelake-Server-noTSX")),
+            concat(List.copyOf(CASCADELAKE.features), List.of("avx512vbmi", "avx512vbmi2", "gfni", "vaes",
+                    "vpclmulqdq", "avx512bitalg", "avx512-vpopcntdq", "la57", "wbnoinvd")),
+            List.of("hypervisor", "ss", "tsc_adjust", "xsaves"), true);
+
     public static final CpuProfile EPYC = new CpuProfile("epyc", "AMD", "EPYC-Rome",
             List.of("Penryn", "Conroe", "Opteron_G1", "Opteron_G2", "Opteron_G3", "EPYC", "EPYC-IBPB"),
             List.of("aes", "avx", "avx2", "bmi1", "bmi2", "clflushopt", "clwb", "clzero", "f16c", "fma",
@@ -72,6 +79,19 @@ public final class CpuProfile {
     public CpuProfile withoutHostModelLabel() {
         return new CpuProfile(name + "-no-host-model", vendor, hostModel, namedModels, List.copyOf(features),
                 hostModelRequiredFeatures, false);
+    }
+
+    /**
+     * The same CPU on a node whose labeller does not report {@code feature} (an older kernel or microcode that does
+     * not expose it), e.g. {@code arch-capabilities}.
+     */
+    public CpuProfile withoutFeature(String feature) {
+        if (hostModelRequiredFeatures.contains(feature)) {
+            throw new IllegalArgumentException(feature + " is a host-model-required feature of " + name);
+        }
+        List<String> kept = features.stream().filter(f -> !f.equals(feature)).toList();
+        return new CpuProfile(name + "-without-" + feature, vendor, hostModel, namedModels, kept,
+                hostModelRequiredFeatures, hostModelLabelled);
     }
 
     public String name() {

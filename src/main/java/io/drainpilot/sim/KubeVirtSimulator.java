@@ -11,7 +11,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * Acts as KubeVirt's controllers on the simulated cluster: every tick it reads the cluster and lets the VM
  * controller, the evacuation controller (when the scenario runs it) and the migration controller act. Failures can
- * be injected per VMI.
+ * be injected per VMI. Each running VMI has its virt-launcher pod ({@link LauncherPods}); a migration's target pod is
+ * placed by the CPU selectors KubeVirt gives it ({@link TargetScheduler}).
  */
 public final class KubeVirtSimulator {
     private static final Logger LOG = LoggerFactory.getLogger(KubeVirtSimulator.class);
@@ -22,16 +23,21 @@ public final class KubeVirtSimulator {
     private final VmController vms;
     private final MigrationController migrations;
     private final EvacuationController evacuation;
+    private final LauncherPods pods;
     private ScheduledExecutorService loop;
 
     /** @param evacuation whether KubeVirt's evacuation controller runs */
-    KubeVirtSimulator(KubernetesClient client, SimSettings settings, SimRecord record, boolean evacuation) {
+    KubeVirtSimulator(KubernetesClient client, SimSettings settings, SimRecord record, boolean evacuation,
+                      String kubeVirtVersion) {
         this.client = client;
         this.settings = settings;
         TargetScheduler scheduler = new TargetScheduler();
         ClusterWriter writer = new ClusterWriter(client);
-        this.vms = new VmController(client, writer, scheduler, settings);
-        this.migrations = new MigrationController(writer, settings, record, faults, scheduler);
+        this.pods = new LauncherPods(client);
+        this.vms = new VmController(client, writer, scheduler, settings, pods);
+        // KubeVirt 1.8 keeps every migration within the source node's CPU vendor
+        this.migrations = new MigrationController(writer, settings, record, faults, scheduler, pods,
+                !KubeVirtVersions.isBefore(kubeVirtVersion, 1, 8));
         this.evacuation = evacuation ? new EvacuationController(client, writer) : null;
     }
 
@@ -91,6 +97,7 @@ public final class KubeVirtSimulator {
                 evacuation.reconcile(view);
             }
             migrations.reconcile(view, capacity);
+            pods.collectGarbage(view);
         } catch (Exception e) {
             LOG.warn("simulator tick failed, continuing: {}", e.toString());
         }

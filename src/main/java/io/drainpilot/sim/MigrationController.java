@@ -28,6 +28,16 @@ import java.util.stream.Collectors;
  * parallel-migration limits, backs off evacuation migrations after failures, picks the target like KubeVirt, and
  * succeeds or fails the way KubeVirt does. Runs on the simulator thread only. The backoff uses the failure times this
  * controller saw (not the VMIM's second-precision timestamps), so scaled backoffs below a second stay exact.
+ *
+ * <p>The target pod is placed by the nodeSelector KubeVirt renders for it ({@link TargetScheduler#migrationTargetSelector}):
+ * a host-model VMI's source pod's {@code cpu-model-migration.*}/{@code cpu-feature.*} selectors when it has any, else
+ * the source node's host model and required features; from KubeVirt 1.8 the source node's {@code cpu-vendor.*}. When
+ * the migration succeeds the source pod goes and the target pod is the VMI's pod; when it fails or is cancelled the
+ * target pod goes. Simplifications: the target pod is created only once a node fits it, already Running (a real one is
+ * created at once and stays Pending while nothing fits, then starts); a VMI without a Running launcher pod migrates as
+ * one that never migrated; the vendor selector is added from the source node's labels whenever the rendered selector
+ * has none (the Hyper-V EVMCS selector that would already name Intel is not simulated); decentralized (cross-cluster)
+ * migrations are not simulated.
  */
 final class MigrationController {
     private static final Logger LOG = LoggerFactory.getLogger(MigrationController.class);
@@ -42,13 +52,17 @@ final class MigrationController {
     private final SimRecord record;
     private final FaultPlan faults;
     private final TargetScheduler scheduler;
+    private final LauncherPods pods;
+    private final boolean sameVendor;
     private final Random jitter;
     // by VMIM uid, in the order the controller first saw them
     private final Map<String, MigrationRun> runs = new LinkedHashMap<>();
 
     MigrationController(ClusterWriter writer, SimSettings settings, SimRecord record, FaultPlan faults,
-                        TargetScheduler scheduler) {
+                        TargetScheduler scheduler, LauncherPods pods, boolean sameVendor) {
         this.writer = writer;
+        this.pods = pods;
+        this.sameVendor = sameVendor;
         this.settings = settings;
         this.record = record;
         this.faults = faults;
@@ -121,7 +135,7 @@ final class MigrationController {
                         state.migrationUid = run.uid;
                         state.sourceNode = run.source;
                         state.targetNode = run.target;
-                        state.targetPod = "virt-launcher-" + run.vmiName + "-" + run.uid.substring(0, 5);
+                        state.targetPod = run.targetPod;
                         state.mode = "PreCopy";
                         v.getStatus().migrationState = state;
                     });
@@ -149,11 +163,17 @@ final class MigrationController {
                           ClusterView view, NodeCapacity capacity, Instant now) {
         Node source = view.nodes().get(run.source);
         Map<String, String> added = vmim.getSpec() == null ? null : vmim.getSpec().addedNodeSelector;
-        Optional<String> target = scheduler.migrationTargetSelector(vmi, source, added)
-                .flatMap(selector -> scheduler.schedule(vmi, selector, view, capacity, run.source, false));
+        Optional<io.fabric8.kubernetes.api.model.Pod> sourcePod = view.launcherPod(vmi);
+        Optional<Map<String, String>> selector = scheduler.migrationTargetSelector(vmi, source, added,
+                LauncherPods.nodeSelector(sourcePod), sameVendor);
+        Optional<String> target = selector
+                .flatMap(sel -> scheduler.schedule(vmi, sel, view, capacity, run.source, false));
         if (target.isPresent()) {
             capacity.reserve(target.get(), run.memoryBytes);
             run.target = target.get();
+            run.sourcePod = sourcePod.map(p -> p.getMetadata().getName()).orElse(null);
+            run.targetPod = pods.create(vmi, run.target, selector.get(), LauncherPods.RUNNING, run.uid)
+                    .getMetadata().getName();
             transition(run, MigrationPhase.SCHEDULED, s -> s.migrationState = stateRef(run, null));
             return;
         }
@@ -208,6 +228,8 @@ final class MigrationController {
             fail(run, view, "Migration failed vmi shutdown during migration.");
             return;
         }
+        // the source pod ends; the target pod is the VMI's pod from now on
+        pods.delete(run.namespace, run.sourcePod);
         record.outcome(new SimRecord.MigrationOutcome(run.namespace, run.name, run.vmiName, run.source, run.target,
                 SimRecord.Result.SUCCEEDED, Duration.between(run.seenAt, Instant.now()), null));
         transition(run, MigrationPhase.SUCCEEDED, s -> s.migrationState = stateRef(run, null));
@@ -225,6 +247,7 @@ final class MigrationController {
                 state.failureReason = reason;
             });
         }
+        pods.delete(run.namespace, run.targetPod);
         record.outcome(new SimRecord.MigrationOutcome(run.namespace, run.name, run.vmiName, run.source, run.target,
                 SimRecord.Result.FAILED, Duration.between(run.seenAt, Instant.now()), reason));
         transition(run, MigrationPhase.FAILED, s -> s.migrationState = stateRef(run, reason));
@@ -250,6 +273,7 @@ final class MigrationController {
                 state.failureReason = "Live migration aborted";
             });
         }
+        pods.delete(run.namespace, run.targetPod);
         run.phase = MigrationPhase.FAILED;
         run.failedAt = Instant.now();
         record.outcome(new SimRecord.MigrationOutcome(run.namespace, run.name, run.vmiName, run.source, run.target,

@@ -21,6 +21,9 @@ final class MigrationRun {
     Instant failedAt;
     String source;
     String target;
+    /** The VMI's virt-launcher pod on the source, and the pod created for it on the target. */
+    String sourcePod;
+    String targetPod;
     long memoryBytes;
     Duration runningFor = Duration.ZERO;
 

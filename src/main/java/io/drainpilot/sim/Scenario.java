@@ -324,6 +324,7 @@ public final class Scenario {
         private final String namespace;
         private final String name;
         private String node;
+        private String migratedFrom;
         private CpuMode cpuMode = CpuMode.NONE;
         private String cpuModel;
         private final List<String> requiredFeatures = new ArrayList<>();
@@ -352,6 +353,16 @@ public final class Scenario {
         /** The VMI runs on this node (status.phase Running). Without it the VM controller schedules one. */
         public VmSpec on(String nodeName) {
             this.node = nodeName;
+            return this;
+        }
+
+        /**
+         * The VMI came to its node by a live migration from {@code sourceNode}, its first one: its virt-launcher pod
+         * carries the CPU selectors KubeVirt gave that migration's target pod (for host-model, the source node's host
+         * model and host-model-required features), which KubeVirt keeps for every later migration.
+         */
+        public VmSpec migratedFrom(String sourceNode) {
+            this.migratedFrom = sourceNode;
             return this;
         }
 
@@ -510,6 +521,11 @@ public final class Scenario {
 
         public String node() {
             return node;
+        }
+
+        /** The node its VMI's first migration left, or null when it never migrated. */
+        public String migratedFrom() {
+            return migratedFrom;
         }
 
         public CpuMode cpuMode() {

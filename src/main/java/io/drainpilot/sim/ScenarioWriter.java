@@ -3,6 +3,7 @@ package io.drainpilot.sim;
 import io.drainpilot.names.Names;
 import io.drainpilot.kubevirt.KubeVirt;
 import io.drainpilot.kubevirt.VirtualMachine;
+import io.drainpilot.kubevirt.VirtualMachineInstance;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResourceBuilder;
 import io.fabric8.kubernetes.api.model.Node;
@@ -36,7 +37,7 @@ final class ScenarioWriter {
         writeKubeVirt(scenario);
         HarvesterSpec harvester = scenario.harvester();
         scenario.nodes().forEach(n -> writeNode(n, harvester));
-        scenario.vms().forEach(this::writeVm);
+        scenario.vms().forEach(vm -> writeVm(vm, scenario, harvester));
         if (scenario.harvesterUpgrade() != null) {
             writeUpgrade(scenario.harvesterUpgrade());
         }
@@ -64,19 +65,7 @@ final class ScenarioWriter {
     }
 
     private void writeNode(Scenario.NodeSpec spec, HarvesterSpec harvester) {
-        Map<String, String> labels = new LinkedHashMap<>(spec.cpu().labels(spec.name()));
-        // the node-role labels RKE2 gives its nodes
-        if (spec.roles().contains(RancherRole.ETCD)) {
-            labels.put("node-role.kubernetes.io/etcd", "true");
-        }
-        if (spec.roles().contains(RancherRole.CONTROL_PLANE)) {
-            labels.put("node-role.kubernetes.io/control-plane", "true");
-            labels.put("node-role.kubernetes.io/master", "true");
-        }
-        if (harvester != null) {
-            labels.put("harvesterhci.io/managed", "true");
-        }
-        labels.putAll(spec.labels());
+        Map<String, String> labels = nodeLabels(spec, harvester);
         Map<String, String> annotations = new LinkedHashMap<>(spec.annotations());
         if (spec.machine() != null) {
             annotations.put(Names.CAPI_MACHINE_ANNOTATION, spec.machine());
@@ -110,6 +99,24 @@ final class ScenarioWriter {
         if (spec.machine() != null) {
             writeMachinePlan(spec);
         }
+    }
+
+    /** The node's labels: its CPU's, RKE2's role labels, Harvester's, then the scenario's own. */
+    private static Map<String, String> nodeLabels(Scenario.NodeSpec spec, HarvesterSpec harvester) {
+        Map<String, String> labels = new LinkedHashMap<>(spec.cpu().labels(spec.name()));
+        // the node-role labels RKE2 gives its nodes
+        if (spec.roles().contains(RancherRole.ETCD)) {
+            labels.put("node-role.kubernetes.io/etcd", "true");
+        }
+        if (spec.roles().contains(RancherRole.CONTROL_PLANE)) {
+            labels.put("node-role.kubernetes.io/control-plane", "true");
+            labels.put("node-role.kubernetes.io/master", "true");
+        }
+        if (harvester != null) {
+            labels.put("harvesterhci.io/managed", "true");
+        }
+        labels.putAll(spec.labels());
+        return labels;
     }
 
     private void writeMachinePlan(Scenario.NodeSpec node) {
@@ -212,13 +219,28 @@ final class ScenarioWriter {
         return java.util.Optional.of(annotations.stream().map(a -> Map.of("annotation", a)).toList());
     }
 
-    private void writeVm(Scenario.VmSpec spec) {
+    private void writeVm(Scenario.VmSpec spec, Scenario scenario, HarvesterSpec harvester) {
         VirtualMachine created = client.resource(VmiFactory.virtualMachine(spec)).create();
         if (spec.node() != null) {
-            client.resource(VmiFactory.runningVmi(created, spec.node())).create();
+            VirtualMachineInstance vmi = client.resource(VmiFactory.runningVmi(created, spec.node())).create();
+            Map<String, String> selector = SCHEDULER.startSelector(vmi);
+            if (spec.migratedFrom() != null) {
+                Node source = new NodeBuilder().withNewMetadata().withName(spec.migratedFrom())
+                        .withLabels(nodeLabels(scenario.nodes().stream().filter(n -> n.name().equals(spec.migratedFrom()))
+                                .findFirst().orElseThrow(() -> new IllegalArgumentException(spec.name()
+                                        + " migrated from " + spec.migratedFrom() + ", which is not in the scenario")),
+                                harvester)).endMetadata().build();
+                selector = SCHEDULER.migrationTargetSelector(vmi, source, null, selector,
+                                !KubeVirtVersions.isBefore(scenario.kubeVirtVersion(), 1, 8))
+                        .orElseThrow(() -> new IllegalArgumentException(spec.name() + " could not have migrated from "
+                                + spec.migratedFrom() + ": no host-model label there"));
+            }
+            new LauncherPods(client).create(vmi, spec.node(), selector, LauncherPods.RUNNING, null);
         }
         VmStatusWriter.write(client, created, spec.node() != null);
     }
+
+    private static final TargetScheduler SCHEDULER = new TargetScheduler();
 
     private void writeUpgrade(String name) {
         GenericKubernetesResource upgrade = new GenericKubernetesResourceBuilder()

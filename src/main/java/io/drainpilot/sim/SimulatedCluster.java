@@ -58,7 +58,8 @@ public final class SimulatedCluster implements AutoCloseable {
             server.destroy();
             throw e;
         }
-        this.simulator = new KubeVirtSimulator(simulatorClient, settings, record, scenario.kubeVirtEvacuation());
+        this.simulator = new KubeVirtSimulator(simulatorClient, settings, record, scenario.kubeVirtEvacuation(),
+                scenario.kubeVirtVersion());
         this.harvester = scenario.harvester() == null ? null
                 : new HarvesterUpgradeSimulator(simulatorClient, settings, scenario.harvester(), record);
         LOG.info("simulated cluster at {}: {} nodes, {} VMs, KubeVirt {}", masterUrl(), scenario.nodes().size(),

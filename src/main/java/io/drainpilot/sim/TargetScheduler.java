@@ -49,24 +49,37 @@ import java.util.Optional;
 final class TargetScheduler {
 
     /**
-     * The migration target pod's nodeSelector, or empty when KubeVirt could not render one (a host-model VMI
-     * whose source node has no host-model label).
+     * The migration target pod's nodeSelector, or empty when KubeVirt could not render one (a host-model VMI that never
+     * migrated, on a source node without a host-model label). KubeVirt's createTargetPod and
+     * prepareNodeSelectorForHostCpuModel: for host-model, the source pod's {@code cpu-model-migration.*} and
+     * {@code cpu-feature.*} selectors when it has any (the VMI migrated before, or asked for features), else the
+     * source node's host model and host-model-required features; from KubeVirt 1.8, the source node's
+     * {@code cpu-vendor.*} for every CPU mode.
+     *
+     * @param sourcePodSelector the nodeSelector of the VMI's running virt-launcher pod
+     * @param sameVendor        KubeVirt 1.8 or later: the target must have the source node's CPU vendor
      */
     Optional<Map<String, String>> migrationTargetSelector(VirtualMachineInstance vmi, Node source,
-                                                          Map<String, String> addedNodeSelector) {
-        Map<String, String> selector = baseSelector(vmi);
-        String model = cpuModel(vmi);
-        if (KubeVirtNames.CPU_HOST_MODEL.equals(model)) {
-            Map<String, String> sourceLabels = labels(source);
-            Optional<String> hostModel = withPrefix(sourceLabels, CpuProfile.HOST_MODEL_CPU).stream().findFirst();
-            if (hostModel.isEmpty()) {
-                return Optional.empty();
+                                                          Map<String, String> addedNodeSelector,
+                                                          Map<String, String> sourcePodSelector, boolean sameVendor) {
+        Map<String, String> selector = new LinkedHashMap<>(startSelector(vmi));
+        Map<String, String> sourceLabels = labels(source);
+        if (KubeVirtNames.CPU_HOST_MODEL.equals(cpuModel(vmi))) {
+            Map<String, String> kept = retainedCpuSelectors(sourcePodSelector);
+            if (kept.isEmpty()) {
+                Optional<String> hostModel = withPrefix(sourceLabels, CpuProfile.HOST_MODEL_CPU).stream().findFirst();
+                if (hostModel.isEmpty()) {
+                    return Optional.empty();
+                }
+                kept.put(CpuProfile.CPU_MODEL_MIGRATION + hostModel.get(), "true");
+                withPrefix(sourceLabels, CpuProfile.HOST_MODEL_REQUIRED_FEATURES)
+                        .forEach(f -> kept.put(CpuProfile.CPU_FEATURE + f, "true"));
             }
-            selector.put(CpuProfile.CPU_MODEL_MIGRATION + hostModel.get(), "true");
-            withPrefix(sourceLabels, CpuProfile.HOST_MODEL_REQUIRED_FEATURES)
-                    .forEach(f -> selector.put(CpuProfile.CPU_FEATURE + f, "true"));
-        } else if (!KubeVirtNames.CPU_HOST_PASSTHROUGH.equals(model)) {
-            namedModelSelector(vmi, model, selector);
+            selector.putAll(kept);
+        }
+        if (sameVendor && selector.keySet().stream().noneMatch(k -> k.startsWith(CpuProfile.CPU_VENDOR))) {
+            withPrefix(sourceLabels, CpuProfile.CPU_VENDOR).stream().findFirst()
+                    .ifPresent(v -> selector.put(CpuProfile.CPU_VENDOR + v, "true"));
         }
         // virt-controller copies the addedNodeSelector first and the rendered pod's nodeSelector over it
         Map<String, String> merged = new LinkedHashMap<>();
@@ -77,12 +90,37 @@ final class TargetScheduler {
         return Optional.of(merged);
     }
 
-    /** The nodeSelector of a first start's pod; host-model then only needs a node that knows its host model. */
+    /** The selectors KubeVirt carries from a source pod to a host-model VMI's target pod. */
+    static Map<String, String> retainedCpuSelectors(Map<String, String> podSelector) {
+        Map<String, String> kept = new LinkedHashMap<>();
+        if (podSelector != null) {
+            podSelector.forEach((k, v) -> {
+                if (k.contains(CpuProfile.CPU_FEATURE) || k.contains(CpuProfile.CPU_MODEL_MIGRATION)) {
+                    kept.put(k, v);
+                }
+            });
+        }
+        return kept;
+    }
+
+    /**
+     * The nodeSelector of a first start's pod (KubeVirt's NodeSelectorRenderer): the VMI's nodeSelector, the named
+     * model, and the required features of any CPU model the VMI names (host-model included); host-model then only
+     * needs a node that knows its host model.
+     */
     Map<String, String> startSelector(VirtualMachineInstance vmi) {
         Map<String, String> selector = baseSelector(vmi);
         String model = cpuModel(vmi);
         if (!KubeVirtNames.CPU_HOST_MODEL.equals(model) && !KubeVirtNames.CPU_HOST_PASSTHROUGH.equals(model)) {
-            namedModelSelector(vmi, model, selector);
+            selector.put(CpuProfile.CPU_MODEL + model, "true");
+        }
+        VirtualMachineInstanceSpec.Cpu cpu = vmi.getSpec() == null || vmi.getSpec().domain == null ? null
+                : vmi.getSpec().domain.cpu;
+        // KubeVirt renders feature labels only when the VMI names a model (its webhook defaults it to host-model)
+        if (cpu != null && cpu.model != null && !cpu.model.isEmpty() && cpu.features != null) {
+            cpu.features.stream()
+                    .filter(f -> f.policy == null || f.policy.isEmpty() || "require".equals(f.policy))
+                    .forEach(f -> selector.put(CpuProfile.CPU_FEATURE + f.name, "true"));
         }
         return selector;
     }
@@ -133,16 +171,6 @@ final class TargetScheduler {
         }
         selector.put(KubeVirtNames.LABEL_SCHEDULABLE, "true");
         return selector;
-    }
-
-    private static void namedModelSelector(VirtualMachineInstance vmi, String model, Map<String, String> selector) {
-        selector.put(CpuProfile.CPU_MODEL + model, "true");
-        VirtualMachineInstanceSpec.Cpu cpu = vmi.getSpec().domain.cpu;
-        if (cpu.features != null) {
-            cpu.features.stream()
-                    .filter(f -> f.policy == null || f.policy.isEmpty() || "require".equals(f.policy))
-                    .forEach(f -> selector.put(CpuProfile.CPU_FEATURE + f.name, "true"));
-        }
     }
 
     private static boolean matches(Map<String, String> labels, Map<String, String> selector) {

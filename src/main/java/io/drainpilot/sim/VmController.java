@@ -55,12 +55,15 @@ final class VmController {
     private final ClusterWriter writer;
     private final TargetScheduler scheduler;
     private final SimSettings settings;
+    private final LauncherPods pods;
 
-    VmController(KubernetesClient client, ClusterWriter writer, TargetScheduler scheduler, SimSettings settings) {
+    VmController(KubernetesClient client, ClusterWriter writer, TargetScheduler scheduler, SimSettings settings,
+                 LauncherPods pods) {
         this.client = client;
         this.writer = writer;
         this.scheduler = scheduler;
         this.settings = settings;
+        this.pods = pods;
     }
 
     void reconcile(ClusterView view, NodeCapacity capacity) {
@@ -186,6 +189,7 @@ final class VmController {
         }
         VirtualMachineInstance vmi = VmiFactory.runningVmi(vm, node.get());
         VirtualMachineInstance created = client.resource(vmi).create();
+        pods.create(created, node.get(), selector, LauncherPods.RUNNING, null);
         capacity.reserve(node.get(), NodeCapacity.memoryOf(vmi));
         view.vmis().put(ClusterView.key(created), created);
         LOG.info("VM {} started on {}", ClusterView.key(vm), node.get());
