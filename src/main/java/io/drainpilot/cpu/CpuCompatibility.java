@@ -35,7 +35,16 @@ public final class CpuCompatibility {
 
     /** Why a VMI cannot leave its source node at all, whatever the target; empty when it can. */
     public static Optional<String> sourceProblem(CpuRequirement cpu, CpuLabels source) {
-        if (cpu.mode() == CpuMode.NAMED || source.hostModel().isPresent()) {
+        return sourceProblem(cpu, LauncherCpu.UNKNOWN, source);
+    }
+
+    /**
+     * As above, for a VMI whose virt-launcher pod is {@code pod}: a host-model VMI whose pod keeps CPU selectors needs no
+     * host-model label on its current node (KubeVirt reads the pod, not the node).
+     */
+    public static Optional<String> sourceProblem(CpuRequirement cpu, LauncherCpu pod, CpuLabels source) {
+        if (cpu.mode() == CpuMode.NAMED || source.hostModel().isPresent()
+                || (cpu.mode() == CpuMode.HOST_MODEL && pod.keepsSelectors())) {
             return Optional.empty();
         }
         return Optional.of("source " + source.node() + " has no " + CpuLabels.HOST_MODEL + "<model> label, so "
@@ -44,15 +53,36 @@ public final class CpuCompatibility {
 
     /** Why {@code target} cannot take the VMI from {@code source}; empty when its CPU fits. */
     public static Optional<String> incompatibility(CpuRequirement cpu, CpuLabels source, CpuLabels target) {
+        return incompatibility(cpu, LauncherCpu.UNKNOWN, source, target, false);
+    }
+
+    /**
+     * Why {@code target} cannot take the VMI from {@code source}; empty when its CPU fits.
+     *
+     * @param pod        the CPU selectors of the VMI's running virt-launcher pod: for host-model, when it keeps any
+     *                   (the VMI migrated before), they are the rule instead of the source node's host model
+     * @param sameVendor KubeVirt 1.8 or later: every migration target needs the source node's {@code cpu-vendor.*}
+     */
+    public static Optional<String> incompatibility(CpuRequirement cpu, LauncherCpu pod, CpuLabels source,
+                                                   CpuLabels target, boolean sameVendor) {
         Optional<String> reason = switch (cpu.mode()) {
             case NAMED -> lacks(target.models(), CpuLabels.MODEL, Set.of(cpu.model()));
-            case HOST_MODEL -> sourceProblem(cpu, source).or(() ->
+            case HOST_MODEL -> pod.keepsSelectors()
+                    ? lacks(target.migrationModels(), CpuLabels.MIGRATION_MODEL, pod.migrationModels())
+                            .or(() -> lacks(target.features(), CpuLabels.FEATURE, pod.features()))
+                            .map(r -> r + KEPT)
+                    : sourceProblem(cpu, pod, source).or(() ->
                     lacks(target.migrationModels(), CpuLabels.MIGRATION_MODEL, Set.of(source.hostModel().get()))
                             .or(() -> lacks(target.features(), CpuLabels.FEATURE, source.hostModelRequiredFeatures())));
-            case HOST_PASSTHROUGH -> sourceProblem(cpu, source).or(() -> samePhysicalCpu(source, target));
+            case HOST_PASSTHROUGH -> sourceProblem(cpu, pod, source).or(() -> samePhysicalCpu(source, target));
         };
-        return reason.or(() -> lacks(target.features(), CpuLabels.FEATURE, cpu.requiredFeatures()));
+        return reason.or(() -> lacks(target.features(), CpuLabels.FEATURE, cpu.requiredFeatures()))
+                .or(() -> sameVendor ? lacks(target.vendors(), CpuLabels.VENDOR, source.vendors())
+                        .map(r -> r + " (KubeVirt 1.8+ keeps a migration on the source's CPU vendor)") : Optional.empty());
     }
+
+    private static final String KEPT = " (its virt-launcher pod's nodeSelector asks for it; KubeVirt keeps that for every"
+            + " migration)";
 
     /** The newest named model every node can run, as advice for VMs that should survive heterogeneous drains. */
     public static Optional<String> commonNamedModel(Collection<CpuLabels> nodes) {

@@ -3,7 +3,9 @@ package io.drainpilot.drain;
 import io.drainpilot.alert.ProblemReporter;
 import io.drainpilot.config.Settings;
 import io.drainpilot.cpu.CpuLabels;
+import io.drainpilot.cpu.CpuMode;
 import io.drainpilot.cpu.CpuRequirement;
+import io.drainpilot.cpu.LauncherCpu;
 import io.drainpilot.kubevirt.ClusterApi;
 import io.drainpilot.kubevirt.KubeVirt;
 import io.drainpilot.kubevirt.KubeVirtNames;
@@ -13,6 +15,7 @@ import io.drainpilot.kubevirt.VirtualMachineInstanceMigration;
 import io.drainpilot.names.Bookkeeping;
 import io.drainpilot.names.Names;
 import io.drainpilot.observe.StatusBoard;
+import io.drainpilot.plan.CpuVendorRule;
 import io.drainpilot.plan.EvacuationPlanner;
 import io.drainpilot.plan.HarvesterRisk;
 import io.drainpilot.plan.UpgradeMode;
@@ -40,6 +43,7 @@ import io.drainpilot.work.VmState;
 import io.drainpilot.work.VmWork;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.Node;
+import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Quantity;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -244,7 +248,7 @@ public class NodeEvacuation {
         Map<String, String> nodesByHostname = TargetSteering.nodesByHostname(nodes);
         Map<String, Long> free = freeMemory(name, nodes, draining);
         PlanInputs inputs = new PlanInputs(draining, free, upgradedNodes(), settings.respectEvictionStrategyNone, steer,
-                arrivingMemory(name, free.keySet(), nodesByHostname));
+                CpuVendorRule.applies(kubeVirt), arrivingMemory(name, free.keySet(), nodesByHostname));
         Function<Node, CpuLabels> cpu = this::cpuLabels;
         Node source = request.node();
         // once per evaluation: the nodes in the order targets are preferred; each VM looks only as far as it must
@@ -274,8 +278,8 @@ public class NodeEvacuation {
                 problems.report(vmi, "has no spec.domain.cpu.model: planned as KubeVirt's default, host-model, which"
                         + " can only move to nodes of the same CPU generation; set a named model to move freely");
             }
-            Decision decision = preferNotFailed(PLANNER.planRanked(vmi, source, ranked, cpu, inputs, TARGETS_CONSIDERED),
-                    marks.failedTargets());
+            Decision decision = preferNotFailed(PLANNER.planRanked(vmi, launcherCpu(name, vmi), source, ranked, cpu,
+                    inputs, TARGETS_CONSIDERED), marks.failedTargets());
             vms.add(new VmWork(name, drainKey, vmi, VmState.PLANNED, decision, null, fallback, null, attempt,
                     risk.get(key(vmi))));
         }
@@ -549,6 +553,25 @@ public class NodeEvacuation {
             cpuByNode.put(key, p);
         }
         return p.labels();
+    }
+
+    /**
+     * For a host-model VMI, the CPU selectors of its Running virt-launcher pod on this node (KubeVirt carries them to
+     * every later migration target); other CPU modes do not need the pod. A pod the watch does not show (it lags the
+     * VMI's) is planned with the node's labels, as a VMI that never migrated, and said so.
+     */
+    private LauncherCpu launcherCpu(String node, VirtualMachineInstance vmi) {
+        if (CpuRequirement.of(vmi).mode() != CpuMode.HOST_MODEL) {
+            return LauncherCpu.UNKNOWN;
+        }
+        Optional<Pod> pod = view.launcherPod(node, vmi.getMetadata().getUid());
+        if (pod.isEmpty()) {
+            problems.report(vmi, "no Running virt-launcher pod (" + KubeVirtNames.LABEL_CREATED_BY + "="
+                    + vmi.getMetadata().getUid() + ") seen on " + node + ": its host-model targets are planned with "
+                    + node + "'s labels, as if it had never migrated");
+            return LauncherCpu.UNKNOWN;
+        }
+        return LauncherCpu.of(pod.get().getSpec().getNodeSelector());
     }
 
     /** The highest attempt number among our migrations of this VMI in this drain (their label says it). */

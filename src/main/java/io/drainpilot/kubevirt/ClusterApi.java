@@ -3,6 +3,7 @@ package io.drainpilot.kubevirt;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Node;
+import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.ObjectReference;
 import io.fabric8.kubernetes.api.model.ObjectReferenceBuilder;
 import io.fabric8.kubernetes.api.model.Secret;
@@ -153,6 +154,16 @@ public class ClusterApi {
                 + (extraSelector == null || extraSelector.isBlank() ? "" : "," + extraSelector);
         return client.resources(VirtualMachineInstance.class).inAnyNamespace().withLabelSelector(selector)
                 .runnableInformer(0).itemStore(store);
+    }
+
+    /**
+     * The virt-launcher pods on one node ({@code kubevirt.io=virt-launcher}, field {@code spec.nodeName}), in every
+     * namespace: their nodeSelector holds the CPU selectors KubeVirt keeps for a host-model VMI's next migration.
+     */
+    @ApiCall(group = "", resource = "pods", verbs = {"list", "watch"})
+    public SharedIndexInformer<Pod> launcherPodInformer(String node, ItemStore<Pod> store) {
+        return client.pods().inAnyNamespace().withLabel(KubeVirtNames.LABEL_APP, KubeVirtNames.VIRT_LAUNCHER)
+                .withField("spec.nodeName", node).runnableInformer(0).itemStore(store);
     }
 
     /** The VMs carrying a label key (any value): the only VM labels DrainPilot reads are its own. */

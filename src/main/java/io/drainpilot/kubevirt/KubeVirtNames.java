@@ -7,6 +7,10 @@ public final class KubeVirtNames {
 
     public static final String LABEL_NODE_NAME = "kubevirt.io/nodeName";
     public static final String LABEL_SCHEDULABLE = "kubevirt.io/schedulable";
+    /** A VMI's virt-launcher pods: {@code kubevirt.io=virt-launcher}, {@code kubevirt.io/created-by=<VMI uid>}. */
+    public static final String LABEL_APP = "kubevirt.io";
+    public static final String VIRT_LAUNCHER = "virt-launcher";
+    public static final String LABEL_CREATED_BY = "kubevirt.io/created-by";
     public static final String CONDITION_LIVE_MIGRATABLE = "LiveMigratable";
     public static final String ANNOTATION_EVACUATION_MIGRATION = "kubevirt.io/evacuationMigration";
     public static final String ANNOTATION_UNSCHEDULABLE_TIMEOUT = "kubevirt.io/migrationUnschedulablePodTimeoutSeconds";

@@ -3,6 +3,7 @@ package io.drainpilot.plan;
 import io.drainpilot.cpu.CpuCompatibility;
 import io.drainpilot.cpu.CpuLabels;
 import io.drainpilot.cpu.CpuMode;
+import io.drainpilot.cpu.LauncherCpu;
 import io.drainpilot.work.Decision;
 import io.drainpilot.cpu.CpuRequirement;
 import io.drainpilot.kubevirt.KubeVirtNames;
@@ -33,7 +34,16 @@ public final class EvacuationPlanner {
     /** As above, reading each node's CPU labels through {@code cpuLabels} (a scan parses them once for all VMs). */
     public Decision plan(VirtualMachineInstance vmi, Node source, List<Node> allNodes,
                          Function<Node, CpuLabels> cpuLabels, PlanInputs inputs) {
-        Decision d = plan(vmi, source, allNodes, cpuLabels, inputs, Integer.MAX_VALUE);
+        return plan(vmi, LauncherCpu.UNKNOWN, source, allNodes, cpuLabels, inputs);
+    }
+
+    /**
+     * As above, for a VMI whose running virt-launcher pod carries {@code pod}'s CPU selectors (a host-model VMI that
+     * migrated before keeps the CPU of the node it first left).
+     */
+    public Decision plan(VirtualMachineInstance vmi, LauncherCpu pod, Node source, List<Node> allNodes,
+                         Function<Node, CpuLabels> cpuLabels, PlanInputs inputs) {
+        Decision d = plan(vmi, pod, source, allNodes, cpuLabels, inputs, Integer.MAX_VALUE);
         return d instanceof Decision.Migrate m
                 ? new Decision.Migrate(m.rankedTargets().stream().sorted(ranking(inputs)).toList(), m.cpuMode()) : d;
     }
@@ -42,9 +52,9 @@ public final class EvacuationPlanner {
      * The nodes in the order they are preferred ({@link #rank}), looked at until {@code enough} compatible targets
      * are found: a large cluster's every node is checked only for a VM that has (almost) nowhere to go.
      */
-    public Decision planRanked(VirtualMachineInstance vmi, Node source, List<Node> rankedNodes,
+    public Decision planRanked(VirtualMachineInstance vmi, LauncherCpu pod, Node source, List<Node> rankedNodes,
                                Function<Node, CpuLabels> cpuLabels, PlanInputs inputs, int enough) {
-        return plan(vmi, source, rankedNodes, cpuLabels, inputs, enough);
+        return plan(vmi, pod, source, rankedNodes, cpuLabels, inputs, enough);
     }
 
     /** The nodes in the order targets are preferred: upgraded first, then most room (known), then by name. */
@@ -53,7 +63,7 @@ public final class EvacuationPlanner {
                 .sorted(Comparator.comparing((Node n) -> n.getMetadata().getName(), ranking(inputs))).toList();
     }
 
-    private Decision plan(VirtualMachineInstance vmi, Node source, List<Node> allNodes,
+    private Decision plan(VirtualMachineInstance vmi, LauncherCpu pod, Node source, List<Node> allNodes,
                          Function<Node, CpuLabels> cpuLabels, PlanInputs inputs, int enough) {
         Optional<String> blocked = notMigratable(vmi, inputs);
         if (blocked.isPresent()) {
@@ -61,7 +71,7 @@ public final class EvacuationPlanner {
         }
         CpuRequirement cpu = CpuRequirement.of(vmi);
         CpuLabels sourceCpu = cpuLabels.apply(source);
-        Optional<String> sourceProblem = CpuCompatibility.sourceProblem(cpu, sourceCpu);
+        Optional<String> sourceProblem = CpuCompatibility.sourceProblem(cpu, pod, sourceCpu);
         if (sourceProblem.isPresent()) {
             return new Decision.NotMigratable(sourceProblem.get());
         }
@@ -70,7 +80,8 @@ public final class EvacuationPlanner {
         List<String> compatible = new ArrayList<>();
         for (Node node : candidates(allNodes, sourceCpu.node())) {
             List<String> violations = rules.violations(node);
-            Optional<String> cpuMismatch = CpuCompatibility.incompatibility(cpu, sourceCpu, cpuLabels.apply(node));
+            Optional<String> cpuMismatch = CpuCompatibility.incompatibility(cpu, pod, sourceCpu, cpuLabels.apply(node),
+                    inputs.sameCpuVendor());
             if (violations.isEmpty() && cpuMismatch.isEmpty()) {
                 compatible.add(node.getMetadata().getName());
                 if (compatible.size() >= enough) {
@@ -93,7 +104,8 @@ public final class EvacuationPlanner {
                     .filter(EvacuationPlanner::schedulable)
                     .filter(n -> NodeTaints.ready(n) && NodeTaints.untolerated(n, tolerations).isEmpty())
                     .filter(n -> !compatible.contains(n.getMetadata().getName()))
-                    .filter(n -> CpuCompatibility.incompatibility(cpu, sourceCpu, cpuLabels.apply(n)).isPresent())
+                    .filter(n -> CpuCompatibility.incompatibility(cpu, pod, sourceCpu, cpuLabels.apply(n),
+                            inputs.sameCpuVendor()).isPresent())
                     .map(n -> n.getMetadata().getName()).toList();
             if (!risky.isEmpty()) {
                 return new Decision.NoSafeTarget("host-passthrough VM and target steering is off (KubeVirt older than"

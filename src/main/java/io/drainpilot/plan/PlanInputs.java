@@ -15,20 +15,35 @@ import java.util.stream.Collectors;
  * @param respectEvictionStrategyNone true: a VMI with {@code evictionStrategy: None} is not migrated
  * @param steering                   the migration can name its target (KubeVirt 1.6+); without it a host-passthrough
  *                                   VM is only safe when no node KubeVirt might choose has a different CPU
+ * @param sameCpuVendor              KubeVirt 1.8+: every migration target gets the source node's
+ *                                   {@code cpu-vendor.node.kubevirt.io/<V>} selector, so only nodes of that vendor fit
  * @param arrivingMemoryBytes        per node, the memory requests of the VMIs on their way there (migrations not
  *                                   finished whose target it is): taken from its free memory
  */
 public record PlanInputs(Set<String> drainingNodes, Map<String, Long> freeMemoryBytes, Set<String> upgradedNodes,
-                         boolean respectEvictionStrategyNone, boolean steering, Map<String, Long> arrivingMemoryBytes) {
+                         boolean respectEvictionStrategyNone, boolean steering, boolean sameCpuVendor,
+                         Map<String, Long> arrivingMemoryBytes) {
 
     public PlanInputs(Set<String> drainingNodes, Map<String, Long> freeMemoryBytes, Set<String> upgradedNodes,
-            boolean respectEvictionStrategyNone, boolean steering) {
-        this(drainingNodes, freeMemoryBytes, upgradedNodes, respectEvictionStrategyNone, steering, Map.of());
+            boolean respectEvictionStrategyNone, boolean steering, Map<String, Long> arrivingMemoryBytes) {
+        this(drainingNodes, freeMemoryBytes, upgradedNodes, respectEvictionStrategyNone, steering, false,
+                arrivingMemoryBytes);
+    }
+
+    public PlanInputs(Set<String> drainingNodes, Map<String, Long> freeMemoryBytes, Set<String> upgradedNodes,
+            boolean respectEvictionStrategyNone, boolean steering, boolean sameCpuVendor) {
+        this(drainingNodes, freeMemoryBytes, upgradedNodes, respectEvictionStrategyNone, steering, sameCpuVendor,
+                Map.of());
     }
 
     public PlanInputs(Set<String> drainingNodes, Map<String, Long> freeMemoryBytes, Set<String> upgradedNodes,
             boolean respectEvictionStrategyNone) {
         this(drainingNodes, freeMemoryBytes, upgradedNodes, respectEvictionStrategyNone, true);
+    }
+
+    public PlanInputs(Set<String> drainingNodes, Map<String, Long> freeMemoryBytes, Set<String> upgradedNodes,
+            boolean respectEvictionStrategyNone, boolean steering) {
+        this(drainingNodes, freeMemoryBytes, upgradedNodes, respectEvictionStrategyNone, steering, false);
     }
 
     public PlanInputs {

@@ -12,6 +12,7 @@ import io.drainpilot.names.Names;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Node;
+import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
@@ -35,7 +36,8 @@ import java.util.concurrent.TimeUnit;
  * The cluster as DrainPilot sees it: caches kept current by watches (fabric8 informers), read without any request.
  * Always watched: Nodes, Rancher's machine-plan Secrets, migrations, the VMs that carry one of DrainPilot's labels, the
  * KubeVirt CR and Harvester upgrades (when the cluster has them). Watched on demand: the VMIs of a node, from the
- * first time a drain needs them (the draining node, candidate targets) until no drain does. Changes go to one
+ * first time a drain needs them (the draining node, candidate targets) until no drain does; the virt-launcher pods of a
+ * node, from the first time a drain plans a host-model VMI there until no drain needs the node. Changes go to one
  * {@link ClusterChanges} listener; DrainPilot's own writes enter the caches at once ({@link ViewLink}).
  */
 public final class ClusterView implements ViewLink, AutoCloseable {
@@ -44,6 +46,7 @@ public final class ClusterView implements ViewLink, AutoCloseable {
     static final String BY_MACHINE = "machine";
     static final String BY_VMI = "vmi";
     static final String BY_SOURCE = "source";
+    static final String BY_CREATOR = "creator";
     /** VM label caches: the only VM labels DrainPilot reads are its own. */
     static final List<String> VM_LABELS = List.of(Names.SKIP, Names.FALLBACK, Bookkeeping.STOPPED);
 
@@ -63,6 +66,7 @@ public final class ClusterView implements ViewLink, AutoCloseable {
     private final CachedStore<KubeVirt> kubeVirts = new CachedStore<>(Trim::metadataOnly);
     private final CachedStore<GenericKubernetesResource> upgrades = new CachedStore<>(Trim::generic);
     private final Map<String, NodeVmis> vmisByNode = new ConcurrentHashMap<>();
+    private final Map<String, NodePods> podsByNode = new ConcurrentHashMap<>();
     private final List<SharedIndexInformer<?>> informers = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final List<OptionalKind> optional = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final java.util.concurrent.ScheduledExecutorService retries =
@@ -280,8 +284,17 @@ public final class ClusterView implements ViewLink, AutoCloseable {
         return new TreeSet<>(vmisByNode.keySet());
     }
 
-    /** Closes the VMI watches of nodes no drain needs any more. */
+    /** Closes the VMI and virt-launcher pod watches of nodes no drain needs any more. */
     public void keepWatching(Set<String> needed) {
+        for (String node : new HashSet<>(podsByNode.keySet())) {
+            if (!needed.contains(node)) {
+                NodePods w = podsByNode.remove(node);
+                if (w != null) {
+                    w.informer.close();
+                    LOG.debug("virt-launcher pods of {} no longer watched", node);
+                }
+            }
+        }
         for (String node : new HashSet<>(vmisByNode.keySet())) {
             if (!needed.contains(node)) {
                 NodeVmis w = vmisByNode.remove(node);
@@ -313,6 +326,41 @@ public final class ClusterView implements ViewLink, AutoCloseable {
             }
         }
         return w;
+    }
+
+    // ---- virt-launcher pods, watched per node
+
+    /**
+     * The Running virt-launcher pod of the VMI with this uid on this node (trimmed to identity, KubeVirt's labels, node,
+     * phase and the CPU keys of its nodeSelector); empty when none is seen. The first call for a node opens its watch
+     * and waits for its first list (up to the sync timeout; then it throws and the evaluation is tried again later).
+     */
+    public Optional<Pod> launcherPod(String node, String vmiUid) {
+        if (vmiUid == null) {
+            return Optional.empty();
+        }
+        NodePods w = podsByNode.computeIfAbsent(node, n -> {
+            CachedStore<Pod> store = new CachedStore<>(Trim::launcherPod, Map.of(BY_CREATOR,
+                    p -> optional(labels(p).get(io.drainpilot.kubevirt.KubeVirtNames.LABEL_CREATED_BY))));
+            SharedIndexInformer<Pod> informer = api.launcherPodInformer(n, store)
+                    .exceptionHandler((wasStarted, error) -> started);
+            informer.start();
+            return new NodePods(informer, store);
+        });
+        if (!w.informer.hasSynced()) {
+            try {
+                w.informer.start().toCompletableFuture().get(syncTimeout.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (Exception e) {
+                podsByNode.remove(node, w);
+                w.informer.close();
+                throw new IllegalStateException("could not list the virt-launcher pods of " + node + " within "
+                        + syncTimeout.toMillis() + " ms: " + e, e);
+            }
+        }
+        return w.store.byIndex(BY_CREATOR, vmiUid).stream()
+                .filter(p -> p.getStatus() != null && "Running".equals(p.getStatus().getPhase()))
+                .filter(p -> p.getSpec() != null && node.equals(p.getSpec().getNodeName()))
+                .findFirst();
     }
 
     // ---- VMs carrying DrainPilot's labels
@@ -401,6 +449,8 @@ public final class ClusterView implements ViewLink, AutoCloseable {
         informers.clear();
         vmisByNode.values().forEach(w -> w.informer.close());
         vmisByNode.clear();
+        podsByNode.values().forEach(w -> w.informer.close());
+        podsByNode.clear();
         api.link(ViewLink.NONE);
         api.close();
     }
@@ -408,6 +458,9 @@ public final class ClusterView implements ViewLink, AutoCloseable {
     // ---- helpers
 
     private record NodeVmis(SharedIndexInformer<VirtualMachineInstance> informer, CachedStore<VirtualMachineInstance> store) {
+    }
+
+    private record NodePods(SharedIndexInformer<Pod> informer, CachedStore<Pod> store) {
     }
 
     /** Every change to one listener call; a listener that throws never stops the watch. */

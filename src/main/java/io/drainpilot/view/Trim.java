@@ -3,6 +3,7 @@ package io.drainpilot.view;
 import io.drainpilot.kubevirt.VirtualMachine;
 import io.drainpilot.kubevirt.VirtualMachineInstance;
 import io.drainpilot.kubevirt.VirtualMachineInstanceMigration;
+import io.drainpilot.kubevirt.KubeVirtNames;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.NodeCondition;
@@ -11,6 +12,8 @@ import io.fabric8.kubernetes.api.model.NodeSpec;
 import io.fabric8.kubernetes.api.model.NodeStatus;
 import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
@@ -85,6 +88,42 @@ final class Trim {
         }
         return v;
     }
+
+    /**
+     * A virt-launcher pod as planning reads it: identity, its two KubeVirt labels, node, phase and the CPU keys of
+     * its nodeSelector; no containers, volumes, annotations or status beyond the phase.
+     */
+    static Pod launcherPod(Pod p) {
+        ObjectMeta m = p.getMetadata();
+        Map<String, String> labels = new HashMap<>(4);
+        if (m != null && m.getLabels() != null) {
+            for (String k : List.of(KubeVirtNames.LABEL_APP, KubeVirtNames.LABEL_CREATED_BY)) {
+                if (m.getLabels().get(k) != null) {
+                    labels.put(k.intern(), m.getLabels().get(k));
+                }
+            }
+        }
+        Map<String, String> selector = new HashMap<>();
+        if (p.getSpec() != null && p.getSpec().getNodeSelector() != null) {
+            p.getSpec().getNodeSelector().forEach((k, v) -> {
+                if (k.startsWith(CPU_MIGRATION_MODEL) || k.startsWith(CPU_FEATURE)) {
+                    selector.put(k.intern(), v != null && v.length() <= 16 ? v.intern() : v);
+                }
+            });
+        }
+        return new PodBuilder().withApiVersion("v1").withKind("Pod")
+                .withNewMetadata().withName(m == null ? null : m.getName()).withNamespace(m == null ? null : m.getNamespace())
+                .withUid(m == null ? null : m.getUid()).withResourceVersion(m == null ? null : m.getResourceVersion())
+                .withLabels(labels).endMetadata()
+                .withNewSpec().withNodeName(p.getSpec() == null ? null : p.getSpec().getNodeName())
+                .withNodeSelector(selector).endSpec()
+                .withNewStatus().withPhase(p.getStatus() == null ? null : p.getStatus().getPhase()).endStatus()
+                .build();
+    }
+
+    // the node-labeller prefixes a launcher pod's CPU selectors use (the cpu package's, which this layer may not import)
+    private static final String CPU_MIGRATION_MODEL = "cpu-model-migration.node.kubevirt.io/";
+    private static final String CPU_FEATURE = "cpu-feature.node.kubevirt.io/";
 
     static VirtualMachineInstanceMigration migration(VirtualMachineInstanceMigration m) {
         m.setMetadata(meta(m.getMetadata()));

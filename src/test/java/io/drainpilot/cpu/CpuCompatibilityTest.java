@@ -4,7 +4,10 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
+import io.drainpilot.kubevirt.KubeVirtNames;
+
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Stream;
 
@@ -104,6 +107,89 @@ class CpuCompatibilityTest {
     @MethodSource("sources")
     void sourceProblem(String name, CpuRequirement cpu, TestNodes source, String problem) {
         assertThat(CpuCompatibility.sourceProblem(cpu, source.cpu())).isEqualTo(Optional.ofNullable(problem));
+    }
+
+    private static final LauncherCpu KEPT_SKYLAKE = LauncherCpu.of(Map.of(
+            CpuLabels.MIGRATION_MODEL + TestNodes.SKYLAKE, "true", CpuLabels.FEATURE + "hypervisor", "true",
+            CpuLabels.FEATURE + "ssbd", "true", KubeVirtNames.LABEL_SCHEDULABLE, "true"));
+    private static final LauncherCpu KEPT_CASCADELAKE = LauncherCpu.of(Map.of(
+            CpuLabels.MIGRATION_MODEL + TestNodes.CASCADELAKE, "true", CpuLabels.FEATURE + "pku", "true"));
+    private static final LauncherCpu NEVER_MIGRATED = LauncherCpu.of(Map.of(KubeVirtNames.LABEL_SCHEDULABLE, "true"));
+    private static final String KEPT = " (its virt-launcher pod's nodeSelector asks for it; KubeVirt keeps that for every"
+            + " migration)";
+    private static final String VENDOR = " (KubeVirt 1.8+ keeps a migration on the source's CPU vendor)";
+
+    static Stream<Arguments> withPod() {
+        TestNodes epycWithHaswell = node("t").epyc().label(CpuLabels.MODEL + "Haswell-noTSX", "true");
+        return Stream.of(
+                // host-model: the pod's kept selectors, not the current node, decide
+                arguments("host-model: first left Skylake, now on Cascade Lake: back to Skylake", HOST_MODEL,
+                        KEPT_SKYLAKE, node("s").cascadelake(), node("t").skylake(), false, null),
+                arguments("host-model: the same VM judged by its node alone is refused Skylake", HOST_MODEL,
+                        LauncherCpu.UNKNOWN, node("s").cascadelake(), node("t").skylake(), false,
+                        "lacks cpu-model-migration.node.kubevirt.io/Cascadelake-Server"),
+                arguments("host-model: first left Cascade Lake, now on Skylake-able node: not to Skylake", HOST_MODEL,
+                        KEPT_CASCADELAKE, node("s").skylake(), node("t").skylake(), false,
+                        "lacks cpu-model-migration.node.kubevirt.io/Cascadelake-Server" + KEPT),
+                arguments("host-model: a kept feature the target lacks", HOST_MODEL,
+                        LauncherCpu.of(Map.of(CpuLabels.MIGRATION_MODEL + TestNodes.SKYLAKE, "true",
+                                CpuLabels.FEATURE + "pku", "true")),
+                        node("s").cascadelake(), node("t").skylake(), false, "lacks cpu-feature.node.kubevirt.io/pku" + KEPT),
+                arguments("host-model: kept selectors need no host-model label on the current node", HOST_MODEL,
+                        KEPT_SKYLAKE, node("s").cascadelake().without(CpuLabels.HOST_MODEL + TestNodes.CASCADELAKE),
+                        node("t").skylake(), false, null),
+                arguments("host-model: the current node's required features no longer matter", HOST_MODEL,
+                        KEPT_SKYLAKE, node("s").cascadelake(), node("t").skylake(),
+                        false, null),
+                arguments("host-model: a pod without CPU selectors never migrated: the node's rule", HOST_MODEL,
+                        NEVER_MIGRATED, node("s").cascadelake(), node("t").skylake(), false,
+                        "lacks cpu-model-migration.node.kubevirt.io/Cascadelake-Server"),
+                arguments("host-model: never migrated, older to newer", HOST_MODEL,
+                        NEVER_MIGRATED, node("s").skylake(), node("t").cascadelake(), false, null),
+                arguments("host-model with a required feature: its pod asks for that feature only (as KubeVirt)",
+                        CpuRequirement.of(TestVmis.vmi("v").cpu("host-model").feature("aes", "require").build()),
+                        LauncherCpu.of(Map.of(CpuLabels.FEATURE + "aes", "true")), node("s").cascadelake(),
+                        node("t").skylake(), false, null),
+                arguments("host-model: a selector whose value is not true is not read", HOST_MODEL,
+                        LauncherCpu.of(Map.of(CpuLabels.MIGRATION_MODEL + TestNodes.CASCADELAKE, "false")),
+                        node("s").skylake(), node("t").cascadelake(), false, null),
+                // cpu-vendor (KubeVirt 1.8+)
+                arguments("vendor: a model both vendors list, before 1.8", named("Haswell-noTSX"), LauncherCpu.UNKNOWN,
+                        node("s").skylake(), epycWithHaswell, false, null),
+                arguments("vendor: the same from 1.8", named("Haswell-noTSX"), LauncherCpu.UNKNOWN,
+                        node("s").skylake(), epycWithHaswell, true, "lacks cpu-vendor.node.kubevirt.io/Intel" + VENDOR),
+                arguments("vendor: same vendor from 1.8", named("Haswell-noTSX"), LauncherCpu.UNKNOWN,
+                        node("s").skylake(), node("t").cascadelake(), true, null),
+                arguments("vendor: a source without a vendor label adds no selector", named("Haswell-noTSX"),
+                        LauncherCpu.UNKNOWN, node("s").skylake().without(CpuLabels.VENDOR + "Intel"), epycWithHaswell,
+                        true, null),
+                arguments("vendor: host-model from 1.8 with kept selectors", HOST_MODEL, KEPT_SKYLAKE,
+                        node("s").cascadelake(), node("t").skylake().without(CpuLabels.VENDOR + "Intel"), true,
+                        "lacks cpu-vendor.node.kubevirt.io/Intel" + VENDOR));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("withPod")
+    void incompatibilityWithPod(String name, CpuRequirement cpu, LauncherCpu pod, TestNodes source, TestNodes target,
+                                boolean sameVendor, String reason) {
+        assertThat(CpuCompatibility.incompatibility(cpu, pod, source.cpu(), target.cpu(), sameVendor))
+                .isEqualTo(Optional.ofNullable(reason));
+    }
+
+    static Stream<Arguments> sourcesWithPod() {
+        TestNodes unlabelled = node("s").skylake().without(CpuLabels.HOST_MODEL + TestNodes.SKYLAKE);
+        return Stream.of(
+                arguments("host-model, kept selectors, no host-model label", HOST_MODEL, KEPT_SKYLAKE, unlabelled, null),
+                arguments("host-model, never migrated, no host-model label", HOST_MODEL, NEVER_MIGRATED, unlabelled,
+                        "source s has no host-model-cpu.node.kubevirt.io/<model> label, so host-model targets cannot be determined"),
+                arguments("host-passthrough reads no pod", PASSTHROUGH, KEPT_SKYLAKE, unlabelled,
+                        "source s has no host-model-cpu.node.kubevirt.io/<model> label, so host-passthrough targets cannot be determined"));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("sourcesWithPod")
+    void sourceProblemWithPod(String name, CpuRequirement cpu, LauncherCpu pod, TestNodes source, String problem) {
+        assertThat(CpuCompatibility.sourceProblem(cpu, pod, source.cpu())).isEqualTo(Optional.ofNullable(problem));
     }
 
     static Stream<Arguments> clusters() {

@@ -1,6 +1,7 @@
 package io.drainpilot.plan;
 
 import io.drainpilot.cpu.CpuLabels;
+import io.drainpilot.cpu.LauncherCpu;
 import io.drainpilot.work.Decision;
 import io.drainpilot.cpu.TestNodes;
 import io.drainpilot.cpu.TestVmis;
@@ -107,6 +108,55 @@ class EvacuationPlannerTest {
         var built = nodes.stream().map(TestNodes::build).toList();
 
         assertThat(new EvacuationPlanner().plan(vmi.build(), built.get(0), built, inputs)).isEqualTo(expected);
+    }
+
+    private static final LauncherCpu LEFT_SKYLAKE = LauncherCpu.of(Map.of(
+            CpuLabels.MIGRATION_MODEL + TestNodes.SKYLAKE, "true", CpuLabels.FEATURE + "hypervisor", "true",
+            CpuLabels.FEATURE + "ssbd", "true"));
+    private static final LauncherCpu LEFT_CASCADELAKE = LauncherCpu.of(Map.of(
+            CpuLabels.MIGRATION_MODEL + TestNodes.CASCADELAKE, "true", CpuLabels.FEATURE + "pku", "true"));
+    private static final PlanInputs VENDOR = new PlanInputs(Set.of(), Map.of(), Set.of(), true, true, true);
+    private static final String KEPT = " (its virt-launcher pod's nodeSelector asks for it; KubeVirt keeps that for every"
+            + " migration)";
+
+    static Stream<Arguments> plansWithPod() {
+        return Stream.of(
+                arguments("host-model that first left Skylake, now on Cascade Lake: Skylake fits", vm().cpu("host-model"),
+                        LEFT_SKYLAKE, nodes(node("node-1").cascadelake(), node("node-2").skylake(), node("node-3").epyc()),
+                        NONE, new Decision.Migrate(List.of("node-2"), "host-model")),
+                arguments("the same VM without its pod: no target", vm().cpu("host-model"), LauncherCpu.UNKNOWN,
+                        nodes(node("node-1").cascadelake(), node("node-2").skylake()), NONE,
+                        new Decision.NoCompatibleTarget(Map.of(
+                                "node-2", "lacks cpu-model-migration.node.kubevirt.io/Cascadelake-Server"))),
+                arguments("host-model that first left Cascade Lake, now on Skylake: only Cascade Lake",
+                        vm().cpu("host-model"), LEFT_CASCADELAKE,
+                        nodes(node("node-1").skylake(), node("node-2").skylake(), node("node-3").cascadelake()), NONE,
+                        new Decision.Migrate(List.of("node-3"), "host-model")),
+                arguments("host-model that first left Cascade Lake: a Skylake node is refused with the kept label",
+                        vm().cpu("host-model"), LEFT_CASCADELAKE,
+                        nodes(node("node-1").skylake(), node("node-2").skylake()), NONE,
+                        new Decision.NoCompatibleTarget(Map.of("node-2",
+                                "lacks cpu-model-migration.node.kubevirt.io/Cascadelake-Server" + KEPT))),
+                arguments("KubeVirt 1.8: a model AMD also lists stays on Intel", vm().cpu("Haswell-noTSX"),
+                        LauncherCpu.UNKNOWN, nodes(node("node-1").skylake(),
+                                node("node-2").epyc().label(CpuLabels.MODEL + "Haswell-noTSX", "true"),
+                                node("node-3").cascadelake()), VENDOR,
+                        new Decision.Migrate(List.of("node-3"), "Haswell-noTSX")),
+                arguments("before 1.8 the AMD node fits too", vm().cpu("Haswell-noTSX"),
+                        LauncherCpu.UNKNOWN, nodes(node("node-1").skylake(),
+                                node("node-2").epyc().label(CpuLabels.MODEL + "Haswell-noTSX", "true"),
+                                node("node-3").cascadelake()), NONE,
+                        new Decision.Migrate(List.of("node-2", "node-3"), "Haswell-noTSX")));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("plansWithPod")
+    void planWithPod(String name, TestVmis vmi, LauncherCpu pod, List<TestNodes> nodes, PlanInputs inputs,
+                     Decision expected) {
+        var built = nodes.stream().map(TestNodes::build).toList();
+
+        assertThat(new EvacuationPlanner().plan(vmi.build(), pod, built.get(0), built, CpuLabels::of, inputs))
+                .isEqualTo(expected);
     }
 
     @Test

@@ -2,6 +2,8 @@ package io.drainpilot.preflight;
 
 import io.drainpilot.config.Settings;
 import io.drainpilot.kubevirt.ClusterApi;
+import io.drainpilot.sim.CpuProfile;
+import io.drainpilot.sim.Scenario;
 import io.drainpilot.sim.Scenarios;
 import io.drainpilot.sim.SimSettings;
 import io.drainpilot.sim.SimulatedCluster;
@@ -67,6 +69,24 @@ class PreflightTest {
         String out = report(Optional.empty(), Preflight.SOME_CANNOT_MOVE);
         assertThat(out).contains("If node-1 drained now").contains("If node-2 drained now").contains("If node-3 drained now")
                 .containsPattern("Common CPU model of all 3 schedulable nodes: \\S+");
+    }
+
+    @Test
+    void aHostModelVmIsJudgedByTheCpuItKeptFromItsFirstMigration() throws InterruptedException {
+        Scenario scenario = Scenario.builder()
+                .node(Scenario.node("sky-1", CpuProfile.SKYLAKE))
+                .node(Scenario.node("cascade-1", CpuProfile.CASCADELAKE))
+                .vm(Scenario.vm("default", "hm").on("cascade-1").migratedFrom("sky-1").hostModel())
+                .build();
+        try (SimulatedCluster own = SimulatedCluster.start(scenario, SimSettings.forTests());
+             KubernetesClient ownClient = own.newClient()) {
+            ByteArrayOutputStream buffer = new ByteArrayOutputStream();
+            int exit = Preflight.report(ownClient, Settings.defaults(), Optional.of("cascade-1"),
+                    new PrintStream(buffer, true, StandardCharsets.UTF_8));
+            String out = buffer.toString(StandardCharsets.UTF_8);
+            assertThat(out).contains("ok    default/hm: migrate (cpu host-model) to sky-1");
+            assertThat(exit).as(out).isEqualTo(Preflight.ALL_CAN_MOVE);
+        }
     }
 
     @Test
