@@ -161,7 +161,9 @@ public final class Demo {
         Map<String, String> after = placement(kube);
         out.println();
         say("Each VM, from its node before the upgrade to its node after it:");
-        out.printf("    %-45s %-8s %-8s %6s  %s%n", "VM", "before", "after", "moves", "downtime");
+        // the VM column as wide as the longest name, so every row lines up
+        String row = "    %-" + before.keySet().stream().mapToInt(String::length).max().orElse(2) + "s  %-8s %-8s %6s  %s%n";
+        out.printf(row, "VM", "before", "after", "moves", "downtime");
         boolean allRunning = true;
         for (String vm : before.keySet()) {
             long moves = record.outcomes().stream().filter(o -> o.result() == SimRecord.Result.SUCCEEDED)
@@ -169,7 +171,7 @@ public final class Demo {
             Duration down = harvester.downtimes().stream().filter(d -> d.key().equals(vm))
                     .map(d -> d.duration().orElse(Duration.ofDays(1))).reduce(Duration.ZERO, Duration::plus);
             allRunning &= running(kube, vm);
-            out.printf("    %-45s %-8s %-8s %6d  %s%n", vm, before.get(vm), after.getOrDefault(vm, "(stopped)"), moves,
+            out.printf(row, vm, before.get(vm), after.getOrDefault(vm, "(stopped)"), moves,
                     down.isZero() ? "none (live-migrated)" : down.toMillis() + " ms");
         }
         out.println();

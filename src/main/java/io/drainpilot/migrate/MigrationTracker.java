@@ -160,7 +160,13 @@ public class MigrationTracker {
             return Optional.of(ended(m, source, now, EndedMigration.Result.SUCCEEDED, "now on " + now, durationOf(m)));
         }
         if (phase == MigrationPhase.FAILED) {
-            return Optional.of(ended(m, source, target, EndedMigration.Result.FAILED, failureReason(m, vmi.orElse(null)), null));
+            // a VMI deleted meanwhile (its VM stopped or removed) fails its migration: nothing is left to move
+            Optional<VirtualMachineInstance> fresh = api.vmi(m.getMetadata().getNamespace(), m.vmiName());
+            if (fresh.isEmpty() || fresh.get().getMetadata().getDeletionTimestamp() != null) {
+                return Optional.of(ended(m, source, target, EndedMigration.Result.GONE, fresh.isEmpty()
+                        ? "the VMI was deleted" : "the VMI is being deleted", null));
+            }
+            return Optional.of(ended(m, source, target, EndedMigration.Result.FAILED, failureReason(m, fresh.get()), null));
         }
         // a VMI no longer on the node while its migration runs: moved (the migration's end follows) or deleted
         // (KubeVirt then fails the migration): either way its end says so
@@ -233,9 +239,11 @@ public class MigrationTracker {
                 e.result() == EndedMigration.Result.ADOPTED ? " (" + e.detail() + ")" : "");
     }
 
-    /** A migration whose VMI is gone: nothing to move any more. */
+    /**
+     * A migration whose VMI is gone or going: nothing to move any more. What happened to the VM (stopped by someone,
+     * by Harvester's job, deleted) is told by the node's evaluation once the VMI has left the node.
+     */
     public void forget(EndedMigration e) {
-        status.recordIfAbsent(e.sourceNode(), e.vmKey(), Outcome.GONE);
         api.deleteMigration(e.namespace(), e.name());
         metrics.migrationEnded(e.result().wire(), null);
         LOG.info("Node {}: {} was deleted during its migration; nothing left to move", e.sourceNode(), e.vmKey());

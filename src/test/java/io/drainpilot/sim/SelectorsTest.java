@@ -82,13 +82,13 @@ class SelectorsTest extends ClusterPerTest {
         pod("on-1-pending", "node-1", null);
         pod("on-2-running", "node-2", "Running");
 
-        assertThat(names(client.pods().inAnyNamespace().withField("spec.nodeName", "node-1").list().getItems()))
+        assertThat(names(client.pods().inNamespace(PODS).withField("spec.nodeName", "node-1").list().getItems()))
                 .containsExactly("on-1-running", "on-1-pending");
-        assertThat(names(client.pods().inNamespace("default").withField("spec.nodeName", "node-1")
+        assertThat(names(client.pods().inNamespace(PODS).withField("spec.nodeName", "node-1")
                 .withField("status.phase", "Running").list().getItems())).containsExactly("on-1-running");
-        assertThat(names(client.pods().inNamespace("default").withField("status.phase", "Pending").list().getItems()))
+        assertThat(names(client.pods().inNamespace(PODS).withField("status.phase", "Pending").list().getItems()))
                 .containsExactly("on-1-pending");
-        assertThat(names(client.pods().inNamespace("default").withoutField("spec.nodeName", "node-1").list().getItems()))
+        assertThat(names(client.pods().inNamespace(PODS).withoutField("spec.nodeName", "node-1").list().getItems()))
                 .containsExactly("on-2-running");
     }
 
@@ -109,7 +109,7 @@ class SelectorsTest extends ClusterPerTest {
     @Test
     void fieldSelectorsWorkOnWatchesToo() {
         Seen<Pod> seen = new Seen<>();
-        try (Watch watch = client.pods().inNamespace("default").withField("spec.nodeName", "node-2").watch(seen)) {
+        try (Watch watch = client.pods().inNamespace(PODS).withField("spec.nodeName", "node-2").watch(seen)) {
             pod("on-1", "node-1", "Running");
             pod("on-2", "node-2", "Running");
             await().atMost(WAIT).until(() -> !seen.events.isEmpty());
@@ -170,13 +170,16 @@ class SelectorsTest extends ClusterPerTest {
                 .endMetadata().build());
     }
 
+    /** Away from the simulated KubeVirt's own virt-launcher pods. */
+    private static final String PODS = "selectors";
+
     private void pod(String name, String node, String phase) {
         PodBuilder pod = new PodBuilder().withNewMetadata().withName(name).endMetadata().withNewSpec()
                 .withNodeName(node).endSpec();
         if (phase != null) {
             pod.withNewStatus().withPhase(phase).endStatus();
         }
-        client.pods().inNamespace("default").resource(pod.build()).create();
+        client.pods().inNamespace(PODS).resource(pod.build()).create();
     }
 
     private void event(String name, String node, String kind, String reason) {
