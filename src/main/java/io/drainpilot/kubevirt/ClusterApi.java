@@ -219,6 +219,12 @@ public class ClusterApi {
                 .get(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
     }
 
+    /** One node read fresh from the API server (for the few decisions that must not trust a cache). */
+    @ApiCall(group = "", resource = "nodes", verbs = "get")
+    public Optional<Node> node(String name) {
+        return Optional.ofNullable(client.nodes().withName(name).get());
+    }
+
     /** Sets (value) or removes (null) annotations on a node. */
     @ApiCall(group = "", resource = "nodes", verbs = {"get", "patch"})
     public void annotateNode(String name, Map<String, String> annotations) {
@@ -397,6 +403,13 @@ public class ClusterApi {
             view.written(existing);
             return existing;
         }
+    }
+
+    /** The migrations of one VMI, listed fresh from the API server (anyone's, finished ones too). */
+    @ApiCall(group = KubeVirtNames.GROUP, resource = "virtualmachineinstancemigrations", verbs = "list")
+    public List<VirtualMachineInstanceMigration> migrationsOfVmi(String namespace, String vmi) {
+        return client.resources(VirtualMachineInstanceMigration.class).inNamespace(namespace).list().getItems().stream()
+                .filter(m -> vmi.equals(m.vmiName())).toList();
     }
 
     /** Deletes a migration (cancels it when it still runs); true when it existed. */

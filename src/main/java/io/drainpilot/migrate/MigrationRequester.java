@@ -77,7 +77,7 @@ public class MigrationRequester {
                 // KubeVirt's admission said no: the reason is the VM's, not the API's
                 return new Result(Result.REFUSED, null, new RecoveryCase(source, ns, work.name(),
                         RecoveryCase.Reason.MigrationRefused, "KubeVirt refused the migration: " + message,
-                        work.target(), null, work.attempt()));
+                        work.target(), null, work.attempt(), drainId));
             }
             throw e; // an API error: the route redelivers, and the same name makes a repeat harmless
         }

@@ -264,7 +264,7 @@ public class MigrationTracker {
             // not one of ours
         }
         return new EndedMigration(m.getMetadata().getNamespace(), m.getMetadata().getName(), m.vmiName(), source,
-                target, result, detail, duration, attempt);
+                target, result, detail, duration, attempt, label(m, Bookkeeping.MIGRATION_DRAIN));
     }
 
     private static String failureReason(VirtualMachineInstanceMigration m, VirtualMachineInstance vmi) {

@@ -4,34 +4,99 @@ import io.drainpilot.work.RecoveryAction;
 import io.drainpilot.work.RecoveryCase;
 
 /**
- * What recovery does with a VM that could not simply be migrated. Only for a live drain (the evaluation that sends
- * the case has just seen the node draining and not cancelled): a VMI that left the node, or that another migration
- * is moving, needs nothing. A retryable failure is retried until the attempts run out; then, and for a VM that has
- * nowhere to go, its fallback policy. Pure.
+ * What recovery does with a VM that could not simply be migrated. Only for a live drain: the node still draining and
+ * not cancelled, still the same drain, the VMI still on the node and no migration of it under way (anyone's). A case
+ * that is not live needs nothing ({@link RecoveryAction#NONE} with a {@link Moot} reason): above all a cancel never
+ * leads to a fallback. A retryable failure is retried until the attempts run out; then, and for a VM that has nowhere
+ * to go, its fallback policy. Pure.
  */
 public final class RecoveryPolicy {
 
-    /**
-     * @param vmiOnNode          the VMI still runs on the draining node
-     * @param otherMigration     another migration of it is under way (someone else's, or a newer one of ours)
-     * @param vmExists           a VirtualMachine owns it (shutdown-restart needs one to start it again)
-     */
-    public record Facts(RecoveryCase.Reason reason, int attempts, int maxAttempts, String fallback, boolean vmiOnNode,
-            boolean otherMigration, boolean vmExists) {
+    /** Why a case needs nothing any more; the wire names appear in alerts and logs. */
+    public enum Moot {
+        CANCELLED("drain-cancelled", "the drain was cancelled"),
+        NOT_DRAINING("drain-over", "the node is no longer draining"),
+        OTHER_DRAIN("other-drain", "the case belongs to an earlier drain of the node"),
+        VMI_GONE("vmi-gone", "the VMI no longer exists"),
+        VMI_LEFT("vmi-left-node", "the VMI is no longer on the node"),
+        MIGRATION_IN_FLIGHT("migration-in-flight", "another migration of it is under way");
+
+        private final String wire;
+        private final String why;
+
+        Moot(String wire, String why) {
+            this.wire = wire;
+            this.why = why;
+        }
+
+        public String wire() {
+            return wire;
+        }
+
+        public String why() {
+            return why;
+        }
     }
 
-    public record Result(RecoveryAction action, String why) {
+    /**
+     * Whether the drain the case belongs to is still live, from state read fresh right before acting.
+     *
+     * @param nodeDraining   the node still carries DrainPilot's evacuation state of a running drain (InProgress or
+     *                       Blocked: its drain signal is still there)
+     * @param cancelled      the node asks for a cancel ({@code drainpilot.io/cancel=true}) or says Cancelled
+     * @param sameDrain      the node's drain id is the one the case came from (or the case does not know it)
+     * @param vmiExists      the VMI still exists
+     * @param vmiOnNode      it still runs on the draining node
+     * @param otherMigration a migration of it that is not finished exists (anyone's, other than the case's own)
+     */
+    public record Liveness(boolean nodeDraining, boolean cancelled, boolean sameDrain, boolean vmiExists,
+            boolean vmiOnNode, boolean otherMigration) {
+
+        /** Null when the case is live; else why it needs nothing. Cancel first: it always wins. */
+        public Moot moot() {
+            if (cancelled) {
+                return Moot.CANCELLED;
+            }
+            if (!nodeDraining) {
+                return Moot.NOT_DRAINING;
+            }
+            if (!sameDrain) {
+                return Moot.OTHER_DRAIN;
+            }
+            if (!vmiExists) {
+                return Moot.VMI_GONE;
+            }
+            if (!vmiOnNode) {
+                return Moot.VMI_LEFT;
+            }
+            if (otherMigration) {
+                return Moot.MIGRATION_IN_FLIGHT;
+            }
+            return null;
+        }
+    }
+
+    /**
+     * @param vmExists a VirtualMachine owns it (shutdown-restart needs one to start it again)
+     */
+    public record Facts(RecoveryCase.Reason reason, int attempts, int maxAttempts, String fallback, Liveness live,
+            boolean vmExists) {
+    }
+
+    /** @param moot why nothing is done, when the case is not live; null otherwise */
+    public record Result(RecoveryAction action, String why, Moot moot) {
+        public Result(RecoveryAction action, String why) {
+            this(action, why, null);
+        }
     }
 
     private RecoveryPolicy() {
     }
 
     public static Result decide(Facts f) {
-        if (!f.vmiOnNode()) {
-            return new Result(RecoveryAction.NONE, "the VMI is no longer on the node");
-        }
-        if (f.otherMigration()) {
-            return new Result(RecoveryAction.NONE, "another migration of it is under way");
+        Moot moot = f.live().moot();
+        if (moot != null) {
+            return new Result(RecoveryAction.NONE, moot.why(), moot);
         }
         if (f.reason().retryable() && f.attempts() < f.maxAttempts()) {
             return new Result(RecoveryAction.RETRY, "attempt " + f.attempts() + " of " + f.maxAttempts());

@@ -66,17 +66,48 @@ public class Recovery {
     /** What to do with the case; the route branches on the decision's action. */
     public RecoveryDecision decide(RecoveryCase c) {
         Optional<VirtualMachineInstance> vmi = api.vmi(c.namespace(), c.vmi()); // fresh: this decides a VM's fate
-        boolean onNode = vmi.flatMap(VirtualMachineInstance::nodeName).map(c.node()::equals).orElse(false);
-        boolean other = view.migrationsOfVmi(c.namespace(), c.vmi()).stream()
-                .anyMatch(m -> !m.phase().isFinal() && !m.getMetadata().getName().equals(c.migration()));
+        RecoveryPolicy.Liveness live = liveness(c, vmi);
         DrainMarks marks = vmi.map(v -> DrainMarks.of(v, drainKey(c.node()))).orElse(DrainMarks.NONE);
         int attempts = Math.max(marks.attempts(), c.attempts());
         String fallback = vmi.map(this::fallbackOf).orElse(settings.defaultFallback);
-        boolean vmExists = !"shutdown-restart".equals(fallback) || api.vm(c.namespace(), c.vmi()).isPresent();
+        boolean vmExists = live.moot() != null || !"shutdown-restart".equals(fallback)
+                || api.vm(c.namespace(), c.vmi()).isPresent();
         RecoveryPolicy.Result r = RecoveryPolicy.decide(new RecoveryPolicy.Facts(c.reason(), attempts,
-                settings.maxAttempts, fallback, onNode, other, vmExists));
+                settings.maxAttempts, fallback, live, vmExists));
         String why = r.why() == null ? c.detail() : c.detail() + "; " + r.why();
         return new RecoveryDecision(c, r.action(), attempts, why);
+    }
+
+    /**
+     * Is the case's drain still live? Read fresh from the API server (the view may lag a cancel or a move by a
+     * watch event): the node, the VMI and the VMI's migrations.
+     */
+    private RecoveryPolicy.Liveness liveness(RecoveryCase c, Optional<VirtualMachineInstance> vmi) {
+        Map<String, String> node = api.node(c.node()).map(n -> n.getMetadata().getAnnotations()).orElse(null);
+        Map<String, String> ann = node == null ? Map.of() : node;
+        String state = ann.get(Names.EVACUATION);
+        boolean cancelled = "true".equals(ann.get(Names.CANCEL)) || Names.CANCELLED.equals(state);
+        boolean draining = node != null && (Names.IN_PROGRESS.equals(state) || Names.BLOCKED.equals(state));
+        boolean sameDrain = c.drainId() == null || c.drainId().equals(ann.get(Bookkeeping.DRAIN_ID));
+        boolean onNode = vmi.flatMap(VirtualMachineInstance::nodeName).map(c.node()::equals).orElse(false);
+        boolean other = vmi.isPresent() && onNode && api.migrationsOfVmi(c.namespace(), c.vmi()).stream()
+                .anyMatch(m -> !m.phase().isFinal() && !m.getMetadata().getName().equals(c.migration()));
+        return new RecoveryPolicy.Liveness(draining, cancelled, sameDrain, vmi.isPresent(), onNode, other);
+    }
+
+    /**
+     * Right before a fallback acts: still live? A cancel (or a move) that arrived since {@link #decide} turns the
+     * fallback into nothing.
+     */
+    private Optional<RecoveryDecision> mootNow(RecoveryDecision d) {
+        RecoveryCase c = d.recoveryCase();
+        RecoveryPolicy.Moot moot = liveness(c, api.vmi(c.namespace(), c.vmi())).moot();
+        if (moot == null) {
+            return Optional.empty();
+        }
+        LOG.info("{}: {} not applied: {}", c.vmRef(), d.action().wire(), moot.why());
+        return Optional.of(nothing(new RecoveryDecision(c, RecoveryAction.NONE, d.attempts(), c.detail() + "; "
+                + moot.why())));
     }
 
     /** Retry after the backoff, preferring nodes that have not failed this VM yet. */
@@ -101,6 +132,10 @@ public class Recovery {
 
     /** The legacy behaviour, now a fallback: stop the VM, remember why, start it once the node is released. */
     public RecoveryDecision shutdown(RecoveryDecision d) {
+        Optional<RecoveryDecision> moot = mootNow(d);
+        if (moot.isPresent()) {
+            return moot.get();
+        }
         RecoveryCase c = d.recoveryCase();
         Optional<VirtualMachine> vm = api.vm(c.namespace(), c.vmi());
         if (vm.isEmpty()) {
@@ -135,6 +170,10 @@ public class Recovery {
 
     /** Hold the drain: the node says Blocked (never over Cancelled) and a person decides. */
     public RecoveryDecision block(RecoveryDecision d) {
+        Optional<RecoveryDecision> moot = mootNow(d);
+        if (moot.isPresent()) {
+            return moot.get();
+        }
         RecoveryCase c = d.recoveryCase();
         settle(c, "block");
         status.record(c.node(), c.vmRef(), Outcome.BLOCK);
@@ -145,6 +184,10 @@ public class Recovery {
 
     /** Let the drain go on anyway: KubeVirt's own eviction handling takes the VM. */
     public RecoveryDecision release(RecoveryDecision d) {
+        Optional<RecoveryDecision> moot = mootNow(d);
+        if (moot.isPresent()) {
+            return moot.get();
+        }
         RecoveryCase c = d.recoveryCase();
         settle(c, "release");
         status.record(c.node(), c.vmRef(), Outcome.RELEASE);

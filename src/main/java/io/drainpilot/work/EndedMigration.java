@@ -7,9 +7,15 @@ import java.time.Duration;
  *
  * @param attempt  which attempt of the VM in this drain it was (0 when someone else started it)
  * @param duration from creation to Succeeded, from KubeVirt's phase timestamps; null otherwise
+ * @param drainId  the drain of the source node it belongs to (ours: its label), or null
  */
 public record EndedMigration(String namespace, String name, String vmi, String sourceNode, String targetNode,
-        Result result, String detail, Duration duration, int attempt) {
+        Result result, String detail, Duration duration, int attempt, String drainId) {
+
+    public EndedMigration(String namespace, String name, String vmi, String sourceNode, String targetNode,
+            Result result, String detail, Duration duration, int attempt) {
+        this(namespace, name, vmi, sourceNode, targetNode, result, detail, duration, attempt, null);
+    }
 
     /** How it ended; the routes branch on the wire name. */
     public enum Result {
@@ -52,6 +58,6 @@ public record EndedMigration(String namespace, String name, String vmi, String s
     public RecoveryCase recoveryCase() {
         RecoveryCase.Reason reason = result == Result.TIMED_OUT ? RecoveryCase.Reason.MigrationTimedOut
                 : RecoveryCase.Reason.MigrationFailed;
-        return new RecoveryCase(sourceNode, namespace, vmi, reason, detail, targetNode, name, attempt);
+        return new RecoveryCase(sourceNode, namespace, vmi, reason, detail, targetNode, name, attempt, drainId);
     }
 }

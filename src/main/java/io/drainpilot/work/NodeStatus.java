@@ -116,8 +116,7 @@ public class NodeStatus {
             EvacuationSummary after = change.apply(base.withOutcomes(outcomes));
             Map<String, String> out = new HashMap<>();
             String was = current.get(Names.EVACUATION);
-            boolean keepCancelled = Names.CANCELLED.equals(was) && !Names.CANCELLED.equals(state)
-                    && !Names.IN_PROGRESS.equals(state) && !Names.COMPLETED.equals(state);
+            boolean keepCancelled = blockedOverCancel(was, state, current.get(Names.CANCEL));
             if (state != null && !state.equals(was) && !keepCancelled) {
                 out.put(Names.EVACUATION, state);
             }
@@ -134,6 +133,18 @@ public class NodeStatus {
             toWrite.forEach(left::remove);
         }
         lastWrite.put(node, at);
+    }
+
+    /**
+     * Whether writing {@code state} over {@code was} would hide a cancel: Cancelled is kept against anything but a
+     * new drain (InProgress) or Completed, and Blocked is never written while the node asks for a cancel that is not
+     * recorded yet. Pure.
+     */
+    static boolean blockedOverCancel(String was, String state, String cancelAnnotation) {
+        if (Names.CANCELLED.equals(was)) {
+            return !Names.CANCELLED.equals(state) && !Names.IN_PROGRESS.equals(state) && !Names.COMPLETED.equals(state);
+        }
+        return Names.BLOCKED.equals(state) && "true".equals(cancelAnnotation);
     }
 
     public static Map<String, Outcome> outcomesOf(Map<String, String> nodeAnnotations) {

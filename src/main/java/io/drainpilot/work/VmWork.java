@@ -24,6 +24,11 @@ public record VmWork(String node, String drainKey, VirtualMachineInstance vmi, V
         return vmi.getMetadata().getName();
     }
 
+    /** The drain id part of {@link #drainKey()}, or null. */
+    public String drainId() {
+        return drainKey == null ? null : drainKey.substring(drainKey.indexOf('/') + 1);
+    }
+
     public String key() {
         return namespace() + "/" + name();
     }
@@ -41,13 +46,13 @@ public record VmWork(String node, String drainKey, VirtualMachineInstance vmi, V
     /** This VM, as recovery sees it, when the plan says it cannot migrate. */
     public RecoveryCase recoveryCase() {
         if (decision instanceof Decision.NotMigratable nm) {
-            return new RecoveryCase(node, namespace(), name(), RecoveryCase.Reason.NotMigratable, nm.reason(), null, null, attempt - 1);
+            return new RecoveryCase(node, namespace(), name(), RecoveryCase.Reason.NotMigratable, nm.reason(), null, null, attempt - 1, drainId());
         }
         if (decision instanceof Decision.NoCompatibleTarget nc) {
-            return new RecoveryCase(node, namespace(), name(), RecoveryCase.Reason.NoCompatibleTarget, nc.summary(), null, null, attempt - 1);
+            return new RecoveryCase(node, namespace(), name(), RecoveryCase.Reason.NoCompatibleTarget, nc.summary(), null, null, attempt - 1, drainId());
         }
         if (decision instanceof Decision.NoSafeTarget ns) {
-            return new RecoveryCase(node, namespace(), name(), RecoveryCase.Reason.NoSafeTarget, ns.reason(), null, null, attempt - 1);
+            return new RecoveryCase(node, namespace(), name(), RecoveryCase.Reason.NoSafeTarget, ns.reason(), null, null, attempt - 1, drainId());
         }
         throw new IllegalStateException(key() + " has no recovery reason: " + (decision == null ? state : decision.outcome()));
     }

@@ -3,7 +3,11 @@ package io.drainpilot.flow;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpServer;
+import io.drainpilot.app.DrainPilotRuntime;
 import io.drainpilot.names.Names;
+import io.drainpilot.work.RecoveryAction;
+import io.drainpilot.work.RecoveryDecision;
+import org.apache.camel.builder.AdviceWith;
 import io.drainpilot.kubevirt.VirtualMachine;
 import io.drainpilot.sim.CpuProfile;
 import io.drainpilot.sim.Scenario;
@@ -239,6 +243,81 @@ class RecoveryScenariosTest {
             // the record survives the webhook: an Event on the VMI
             assertThat(eventsAbout(h, "doomed")).anyMatch(e -> e.getMessage().contains("release"));
         }
+    }
+
+    /**
+     * A person cancels the drain while the VM's last migration attempt is failing: the cancel lands after the await
+     * stage saw the failure and before recovery acts on it (woven in right before the recovery decision). The
+     * fallback must not run: a cancel never stops a VM.
+     */
+    @Test
+    void aCancelArrivingWhileTheLastMigrationFailsNeverStopsTheVm() throws Exception {
+        try (Harness h = new Harness(threeSkylakes(vm("stop-me").label(Names.FALLBACK, "shutdown-restart")))) {
+            h.cluster.simulator().failAllMigrationsOf(NS, "stop-me", "injected: never converges");
+            DrainPilotRuntime rt = h.startDrainPilot(Map.of("drainpilot.recovery.max-attempts", "1"));
+            List<RecoveryDecision> decisions = cancelRightBeforeRecoveryDecides(h, rt, "node-1");
+            h.requestDrain("node-1");
+            await().atMost(Harness.PATIENCE).until(() -> !decisions.isEmpty());
+            h.awaitEvacuation("node-1", Names.CANCELLED);
+            assertThat(decisions.get(0).action()).isEqualTo(RecoveryAction.NONE);
+            assertThat(decisions.get(0).why()).contains("the drain was cancelled");
+            assertThat(h.vm(NS, "stop-me").runStrategy()).isNotEqualTo(VirtualMachine.HALTED);
+            assertThat(h.nodeOf(NS, "stop-me")).isEqualTo("node-1");
+            assertThat(h.vmi(NS, "stop-me").annotation("drainpilot.io/settled")).isNull();
+            assertThat(eventsAbout(h, "stop-me")).noneMatch(e -> e.getReason().equals("DrainPilotShutdownRestart"));
+        }
+    }
+
+    /** The same race with fallback block: the drain is not held, and the node never says Blocked once cancelled. */
+    @Test
+    void aCancelArrivingWhileTheLastMigrationFailsNeverBlocksTheNode() throws Exception {
+        try (Harness h = new Harness(threeSkylakes(vm("hold-me").label(Names.FALLBACK, "block")))) {
+            h.cluster.simulator().failAllMigrationsOf(NS, "hold-me", "injected: never converges");
+            List<String> statesAfterCancel = new CopyOnWriteArrayList<>();
+            try (var watch = h.kube.nodes().withName("node-1").watch(new io.fabric8.kubernetes.client.Watcher<>() {
+                @Override
+                public void eventReceived(Action action, io.fabric8.kubernetes.api.model.Node n) {
+                    Map<String, String> a = n.getMetadata().getAnnotations();
+                    if (a != null && "true".equals(a.get(Names.CANCEL))) {
+                        statesAfterCancel.add(String.valueOf(a.get(Names.EVACUATION)));
+                    }
+                }
+
+                @Override
+                public void onClose(io.fabric8.kubernetes.client.WatcherException cause) {
+                }
+            })) {
+                DrainPilotRuntime rt = h.startDrainPilot(Map.of("drainpilot.recovery.max-attempts", "1"));
+                List<RecoveryDecision> decisions = cancelRightBeforeRecoveryDecides(h, rt, "node-1");
+                h.requestDrain("node-1");
+                await().atMost(Harness.PATIENCE).until(() -> !decisions.isEmpty());
+                h.awaitEvacuation("node-1", Names.CANCELLED);
+                await().atMost(Harness.PATIENCE).until(() -> statesAfterCancel.contains(Names.CANCELLED));
+                assertThat(decisions.get(0).action()).isEqualTo(RecoveryAction.NONE);
+                assertThat(statesAfterCancel).doesNotContain(Names.BLOCKED);
+                assertThat(h.vmi(NS, "hold-me").annotation("drainpilot.io/settled")).isNull();
+                assertThat(eventsAbout(h, "hold-me")).noneMatch(e -> e.getReason().equals("DrainPilotBlock"));
+            }
+        }
+    }
+
+    /**
+     * Weaves into the running recovery route: the first case makes the test write the node's cancel annotation right
+     * before the decision (as a person could at that instant); every decision taken is collected.
+     */
+    private static List<RecoveryDecision> cancelRightBeforeRecoveryDecides(Harness h, DrainPilotRuntime rt, String node)
+            throws Exception {
+        List<RecoveryDecision> decisions = new CopyOnWriteArrayList<>();
+        java.util.concurrent.atomic.AtomicBoolean cancelled = new java.util.concurrent.atomic.AtomicBoolean();
+        AdviceWith.adviceWith(rt.context(), "recovery", a -> {
+            a.weaveById("decide-recovery").before().process(e -> {
+                if (cancelled.compareAndSet(false, true)) {
+                    h.annotateNode(node, Names.CANCEL, "true");
+                }
+            });
+            a.weaveById("recovery-alert-of").before().process(e -> decisions.add(e.getMessage().getBody(RecoveryDecision.class)));
+        });
+        return decisions;
     }
 
     private static List<SimRecord.MigrationOutcome> outcomesOf(Harness h, String vmi) {
