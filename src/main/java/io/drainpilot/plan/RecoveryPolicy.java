@@ -33,8 +33,9 @@ public final class RecoveryPolicy {
             return wire;
         }
 
+        /** In words, with the wire name: {@code the drain was cancelled (drain-cancelled)}. */
         public String why() {
-            return why;
+            return why + " (" + wire + ")";
         }
     }
 

@@ -32,11 +32,11 @@ class RecoveryPolicyTest {
                 arguments(Reason.NotMigratable, 0, "shutdown-restart", true, false, false, RecoveryAction.BLOCK,
                         "no VirtualMachine to stop and restart"),
                 arguments(Reason.MigrationFailed, 1, "block", false, false, true, RecoveryAction.NONE,
-                        "the VMI is no longer on the node"),
+                        "the VMI is no longer on the node (vmi-left-node)"),
                 arguments(Reason.NotMigratable, 0, "shutdown-restart", false, false, true, RecoveryAction.NONE,
-                        "the VMI is no longer on the node"),
+                        "the VMI is no longer on the node (vmi-left-node)"),
                 arguments(Reason.MigrationFailed, 3, "shutdown-restart", true, true, true, RecoveryAction.NONE,
-                        "another migration of it is under way"));
+                        "another migration of it is under way (migration-in-flight)"));
     }
 
     @ParameterizedTest(name = "{0} attempts={1} fallback={2} onNode={3} other={4} vm={5} -> {6}")
