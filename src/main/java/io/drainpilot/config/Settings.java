@@ -35,7 +35,8 @@ public final class Settings {
     public final String drainTaintKey;
     public final boolean signalCordon;
     // which VMs and in what order
-    public final String vmSelector;
+    /** {@code drainpilot.vm.selector}, parsed: only VMIs it matches are moved. */
+    public final LabelSelector vmSelector;
     public final String vmOrder;
     public final boolean respectEvictionStrategyNone;
     public final boolean dryRun;
@@ -113,7 +114,7 @@ public final class Settings {
         drainTaintKey = text("drainpilot.signal.drain-taint.key", "kubevirt.io/drain", false);
         signalCordon = bool("drainpilot.signal.cordon.enabled", "false");
 
-        vmSelector = text("drainpilot.vm.selector", "", true);
+        vmSelector = selector("drainpilot.vm.selector");
         vmOrder = oneOf("drainpilot.vm.order", "smallest-memory-first", VM_ORDERS);
         respectEvictionStrategyNone = bool("drainpilot.plan.respect-eviction-strategy-none", "true");
         dryRun = bool("drainpilot.dry-run", "false");
@@ -197,6 +198,18 @@ public final class Settings {
             return fallback;
         }
         return v;
+    }
+
+    private LabelSelector selector(String key) {
+        String v = raw(key, "");
+        try {
+            return LabelSelector.parse(v);
+        } catch (LabelSelector.ParseException e) {
+            problem(key, v, "not a Kubernetes label selector: " + e.getMessage()
+                    + " (allowed: requirements joined by commas: key=value, key!=value, key in (a,b), key notin (a,b),"
+                    + " key, !key; empty selects every VM)");
+            return LabelSelector.EVERYTHING;
+        }
     }
 
     private boolean bool(String key, String fallback) {

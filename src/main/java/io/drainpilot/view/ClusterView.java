@@ -265,7 +265,9 @@ public final class ClusterView implements ViewLink, AutoCloseable {
      * (up to the sync timeout; then it throws and the evaluation is tried again later).
      */
     public List<VirtualMachineInstance> vmisOn(String node) {
-        return watch(node).store.list();
+        // the API server filters by drainpilot.vm.selector already; a VMI read fresh into the cache is checked here
+        return watch(node).store.list().stream().filter(v -> settings.vmSelector.matches(v.getMetadata().getLabels()))
+                .toList();
     }
 
     /** True when the node's VMIs are watched already (no request needed to read them). */
@@ -309,7 +311,7 @@ public final class ClusterView implements ViewLink, AutoCloseable {
     private NodeVmis watch(String node) {
         NodeVmis w = vmisByNode.computeIfAbsent(node, n -> {
             CachedStore<VirtualMachineInstance> store = new CachedStore<>(Trim::vmi);
-            SharedIndexInformer<VirtualMachineInstance> informer = api.vmiInformer(n, settings.vmSelector, store)
+            SharedIndexInformer<VirtualMachineInstance> informer = api.vmiInformer(n, settings.vmSelector.text(), store)
                     .exceptionHandler((wasStarted, error) -> started)
                     .addEventHandler(handler((a, b) -> listener.vmi(n, a, b)));
             informer.start();

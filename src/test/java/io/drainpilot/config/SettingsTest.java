@@ -51,12 +51,23 @@ class SettingsTest {
         "drainpilot.dry-run|yes|Invalid setting drainpilot.dry-run=\"yes\": allowed: true, false",
         "drainpilot.alert.webhook.url|ftp://x|allowed: empty (no webhook) or an http:// or https:// URL",
         "drainpilot.vm.order|random|allowed: largest-memory-first, name, smallest-memory-first",
+        "drainpilot.vm.selector|tier in web|Invalid setting drainpilot.vm.selector=\"tier in web\": not a Kubernetes label selector: 'tier in web': the values of in/notin go in parentheses",
+        "drainpilot.vm.selector|tier=web,,env=prod|Invalid setting drainpilot.vm.selector=\"tier=web,,env=prod\": not a Kubernetes label selector: empty requirement",
     })
     void anInvalidValueNamesTheKeyTheValueAndWhatIsAllowed(String key, String value, String message) {
         assertThatThrownBy(() -> Settings.load(Map.of(key, value)::get))
                 .isInstanceOf(InvalidSettingException.class)
                 .hasMessageContaining(message)
                 .hasMessageContaining("env " + Settings.envName(key));
+    }
+
+    @Test
+    void theVmSelectorIsParsedAtStartup() {
+        Settings s = Settings.load(Map.of("drainpilot.vm.selector", "tier in (web, db), !drainpilot.io/skip")::get);
+        assertThat(s.vmSelector.text()).isEqualTo("tier in (db,web),!drainpilot.io/skip");
+        assertThat(s.vmSelector.matches(Map.of("tier", "db"))).isTrue();
+        assertThat(s.vmSelector.matches(Map.of("tier", "cache"))).isFalse();
+        assertThat(Settings.defaults().vmSelector.isEmpty()).isTrue();
     }
 
     @Test
