@@ -26,7 +26,8 @@ public record CommandLine(Mode mode, Path config, boolean dryRun, Optional<Strin
 
             Exit codes:
               0  done: the demo showed everything, preflight found every VM can move, or run was stopped (SIGTERM)
-              1  cannot start: invalid setting, missing configuration file, broken route file, management port in use
+              1  cannot start: invalid setting, missing configuration file, no route files, a stage route missing,
+                 broken route file, management port in use
               2  wrong command line
               3  preflight: some VM could not move
               4  runtime error: DrainPilot started, then failed

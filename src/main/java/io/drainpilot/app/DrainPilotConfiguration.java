@@ -58,6 +58,10 @@ public class DrainPilotConfiguration implements CamelConfiguration {
         java.util.function.Function<String, String> property =
                 key -> context.getPropertiesComponent().resolveProperty(key).orElse(null);
         Settings settings = Settings.load(key -> GENERATOR_URL.equals(key) ? generatorUrl(property) : property.apply(key));
+        String routes = property.apply("camel.main.routesIncludePattern");
+        if (routes != null) {
+            RouteFiles.check(routes); // no route files, or a stage missing: stop here, saying which
+        }
         Registry registry = context.getRegistry();
         KubernetesClient client = registry.lookupByNameAndType(CLIENT, KubernetesClient.class);
         KubernetesClient created = null;

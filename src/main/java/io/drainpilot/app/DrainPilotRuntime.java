@@ -13,6 +13,7 @@ import java.util.Map;
  * and the beans of {@link DrainPilotConfiguration}. The command line, the demo and the tests all start it here.
  */
 public final class DrainPilotRuntime implements AutoCloseable {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(DrainPilotRuntime.class);
     private final Main main;
     private volatile boolean wasStarted;
 
@@ -36,6 +37,7 @@ public final class DrainPilotRuntime implements AutoCloseable {
             throw new IllegalArgumentException("configuration file " + configFile.toAbsolutePath()
                     + " not found (run from the project root, or pass --config FILE or set DRAINPILOT_CONFIG)");
         }
+        warnAboutUnknownSettings(configFile, System.getenv().keySet());
         Main main = new Main();
         main.setPropertyPlaceholderLocations("file:" + configFile.toAbsolutePath());
         overrides.forEach(main::addOverrideProperty);
@@ -44,6 +46,20 @@ public final class DrainPilotRuntime implements AutoCloseable {
             main.bind(DrainPilotConfiguration.CLIENT, client);
         }
         return new DrainPilotRuntime(main);
+    }
+
+    /** A drainpilot.* key no setting reads (a typo keeps the intended setting at its default): one WARN each. */
+    static java.util.List<String> warnAboutUnknownSettings(Path configFile, java.util.Set<String> envNames) {
+        java.util.Properties p = new java.util.Properties();
+        try (java.io.InputStream in = Files.newInputStream(configFile)) {
+            p.load(in);
+        } catch (java.io.IOException e) {
+            return java.util.List.of(); // Camel reports a file it cannot read
+        }
+        java.util.List<String> warnings = io.drainpilot.config.UnknownSettings.warnings(p.stringPropertyNames(),
+                configFile.toString(), envNames, io.drainpilot.config.Settings.KNOWN_KEYS);
+        warnings.forEach(w -> LOG.warn("{}", w));
+        return warnings;
     }
 
     /** Starts the routes and returns; {@link #close()} stops them. */
@@ -73,7 +89,7 @@ public final class DrainPilotRuntime implements AutoCloseable {
     public static String describe(Throwable e) {
         String best = e.getMessage();
         for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof io.drainpilot.config.InvalidSettingException) {
+            if (t instanceof io.drainpilot.config.InvalidSettingException || t instanceof RouteFiles.MissingRoutesException) {
                 return t.getMessage();
             }
             if (t.getMessage() != null && !t.getMessage().isBlank()) {

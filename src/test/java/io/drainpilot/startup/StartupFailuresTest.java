@@ -51,6 +51,43 @@ class StartupFailuresTest {
     }
 
     @Test
+    void noRouteFilesStopStartupNamingTheDirectory(@TempDir Path dir) throws IOException {
+        Path routes = Files.createDirectories(dir.resolve("routes"));
+        assertThat(startFailure(routes)).isEqualTo("no route files: nothing in " + routes + " matches *.camel.yaml"
+                + " (camel.main.routesIncludePattern=file:" + routes + "/*.camel.yaml)");
+    }
+
+    @Test
+    void aMissingStageRouteStopsStartupNamingIt(@TempDir Path dir) throws IOException {
+        Path routes = Files.createDirectories(dir.resolve("routes"));
+        for (Path p : Files.newDirectoryStream(Path.of("routes"), "*.camel.yaml")) {
+            if (!p.getFileName().toString().equals("await.camel.yaml")) {
+                Files.copy(p, routes.resolve(p.getFileName()));
+            }
+        }
+        assertThat(startFailure(routes)).startsWith("the route files in " + routes
+                + " lack the stage routes DrainPilot needs: await (timer:drainpilot-await), settle-migration"
+                + " (direct:settle-migration)");
+    }
+
+    private static String startFailure(Path routes) {
+        try (SimulatedCluster cluster = SimulatedCluster.start(Scenarios.heterogeneous(), SimSettings.forTests());
+             KubernetesClient client = cluster.newClient()) {
+            DrainPilotRuntime rt = DrainPilotRuntime.create(Path.of("config/application.properties"),
+                    Map.of("camel.main.routesIncludePattern", "file:" + routes + "/*.camel.yaml",
+                            "camel.management.port", String.valueOf(io.drainpilot.flow.Harness.freePort())), client);
+            try {
+                rt.start();
+                return "started";
+            } catch (RuntimeException e) {
+                return DrainPilotRuntime.describe(e);
+            } finally {
+                rt.close();
+            }
+        }
+    }
+
+    @Test
     void anInvalidSettingStopsStartupNamingKeyValueAndWhatIsAllowed() {
         try (SimulatedCluster cluster = SimulatedCluster.start(Scenarios.heterogeneous(), SimSettings.forTests());
              KubernetesClient client = cluster.newClient()) {
