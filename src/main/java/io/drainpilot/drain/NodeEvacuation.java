@@ -41,7 +41,6 @@ import io.drainpilot.work.Outcome;
 import io.drainpilot.work.RecoveryCase;
 import io.drainpilot.work.VmState;
 import io.drainpilot.work.VmWork;
-import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Quantity;
@@ -517,28 +516,8 @@ public class NodeEvacuation {
     }
 
     /** Nodes whose part of the running Harvester upgrade has succeeded (finished upgrades do not count). */
-    @SuppressWarnings("unchecked")
     private Set<String> upgradedNodes() {
-        Set<String> out = new HashSet<>();
-        for (GenericKubernetesResource u : view.harvesterUpgrades()) {
-            Object st = u.getAdditionalProperties().get("status");
-            if (!(st instanceof Map<?, ?> s) || !(s.get("nodeStatuses") instanceof Map<?, ?> perNode) || finished(s)) {
-                continue;
-            }
-            perNode.forEach((node, ns) -> {
-                if (ns instanceof Map<?, ?> m && "Succeeded".equals(m.get("state"))) {
-                    out.add(String.valueOf(node));
-                }
-            });
-        }
-        return out;
-    }
-
-    /** An upgrade whose Completed condition is set (True or False) is over. */
-    private static boolean finished(Map<?, ?> status) {
-        return status.get("conditions") instanceof List<?> conditions && conditions.stream()
-                .anyMatch(c -> c instanceof Map<?, ?> m && "Completed".equals(m.get("type"))
-                        && ("True".equals(m.get("status")) || "False".equals(m.get("status"))));
+        return io.drainpilot.plan.UpgradedNodes.of(view.harvesterUpgrades());
     }
 
     private CpuLabels cpuLabels(Node n) {
