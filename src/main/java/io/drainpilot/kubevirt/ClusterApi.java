@@ -150,10 +150,14 @@ public class ClusterApi {
     @ApiCall(group = KubeVirtNames.GROUP, resource = "virtualmachineinstances", verbs = {"list", "watch"})
     public SharedIndexInformer<VirtualMachineInstance> vmiInformer(String node, String extraSelector,
             ItemStore<VirtualMachineInstance> store) {
-        String selector = KubeVirtNames.LABEL_NODE_NAME + "=" + node
-                + (extraSelector == null || extraSelector.isBlank() ? "" : "," + extraSelector);
-        return client.resources(VirtualMachineInstance.class).inAnyNamespace().withLabelSelector(selector)
-                .runnableInformer(0).itemStore(store);
+        // a node name that is no valid label value cannot be selected by (the API server refuses the selector): its
+        // VMIs are told apart by where they run (see ClusterView)
+        String byNode = io.drainpilot.names.Names.labelValue(node).equals(node)
+                ? KubeVirtNames.LABEL_NODE_NAME + "=" + node : "";
+        String extra = extraSelector == null || extraSelector.isBlank() ? "" : extraSelector;
+        String selector = byNode.isEmpty() ? extra : extra.isEmpty() ? byNode : byNode + "," + extra;
+        var all = client.resources(VirtualMachineInstance.class).inAnyNamespace();
+        return (selector.isEmpty() ? all : all.withLabelSelector(selector)).runnableInformer(0).itemStore(store);
     }
 
     /**
@@ -437,7 +441,7 @@ public class ClusterApi {
         }
         List<io.fabric8.kubernetes.api.model.StatusDetails> gone = client.resources(VirtualMachineInstanceMigration.class)
                 .inNamespace(namespace).withLabel(io.drainpilot.names.Names.MANAGED_BY, io.drainpilot.names.Names.MANAGED_BY_VALUE)
-                .withLabel(io.drainpilot.names.Names.SOURCE_NODE, node)
+                .withLabel(io.drainpilot.names.Names.SOURCE_NODE, io.drainpilot.names.Names.labelValue(node))
                 .withLabel(io.drainpilot.names.Bookkeeping.MIGRATION_DRAIN, drainId).delete();
         for (io.fabric8.kubernetes.api.model.StatusDetails d : gone) {
             VirtualMachineInstanceMigration m = new VirtualMachineInstanceMigration();

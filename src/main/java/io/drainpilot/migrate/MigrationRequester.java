@@ -97,13 +97,17 @@ public class MigrationRequester {
         VirtualMachineInstanceMigration m = new VirtualMachineInstanceMigration();
         Map<String, String> labels = new LinkedHashMap<>();
         labels.put(Names.MANAGED_BY, Names.MANAGED_BY_VALUE);
-        labels.put(Names.SOURCE_NODE, source);
+        labels.put(Names.SOURCE_NODE, Names.labelValue(source));
         labels.put(Bookkeeping.MIGRATION_DRAIN, drainId);
         labels.put(Bookkeeping.MIGRATION_ATTEMPT, String.valueOf(attempt));
+        Map<String, String> annotations = new LinkedHashMap<>();
+        annotations.put(KubeVirtNames.ANNOTATION_UNSCHEDULABLE_TIMEOUT, String.valueOf(settings.unschedulableTimeout.toSeconds()));
+        annotations.put(KubeVirtNames.ANNOTATION_PENDING_TIMEOUT, String.valueOf(settings.pendingTimeout.toSeconds()));
+        if (!source.equals(Names.labelValue(source))) {
+            annotations.put(Names.SOURCE_NODE, source); // the label holds a shortened form
+        }
         m.setMetadata(new ObjectMetaBuilder().withNamespace(ns).withName(name(vmi, drainId, attempt)).withLabels(labels)
-                .withAnnotations(Map.of(
-                        KubeVirtNames.ANNOTATION_UNSCHEDULABLE_TIMEOUT, String.valueOf(settings.unschedulableTimeout.toSeconds()),
-                        KubeVirtNames.ANNOTATION_PENDING_TIMEOUT, String.valueOf(settings.pendingTimeout.toSeconds())))
+                .withAnnotations(annotations)
                 .build());
         VirtualMachineInstanceMigration.Spec spec = new VirtualMachineInstanceMigration.Spec();
         spec.vmiName = vmi;

@@ -18,6 +18,10 @@ public final class Names {
     // VMIM labels (out)
     public static final String MANAGED_BY = "app.kubernetes.io/managed-by";
     public static final String MANAGED_BY_VALUE = "drainpilot";
+    /**
+     * The source node: a label whose value is the node name, or for a name that is no valid label value (longer than
+     * 63 characters) its {@link #labelValue shortened form}; the annotation of the same key then holds the full name.
+     */
     public static final String SOURCE_NODE = PREFIX + "source-node";
     // VMI/VM labels (in)
     public static final String SKIP = PREFIX + "skip";
@@ -47,5 +51,38 @@ public final class Names {
     public static final String HARVESTER_UPGRADE = "harvesterhci.io/upgrade";
 
     private Names() {
+    }
+
+    private static final java.util.regex.Pattern LABEL_VALUE =
+            java.util.regex.Pattern.compile("(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?");
+    /** Characters of the name kept in a shortened label value; the rest is '-' and a 10-digit hash. */
+    static final int KEPT = 52;
+
+    /**
+     * A node name as a label value: the name itself when it is a valid label value (63 characters at most), else its
+     * first 52 characters (trailing '-', '.' and '_' dropped), '-' and the first 10 hex digits of the name's SHA-256:
+     * the API server refuses a longer label value, and a node name may have up to 253 characters.
+     */
+    public static String labelValue(String node) {
+        if (node.length() <= 63 && LABEL_VALUE.matcher(node).matches()) {
+            return node;
+        }
+        String head = node.substring(0, Math.min(KEPT, node.length())).replaceAll("[^A-Za-z0-9]+$", "");
+        try {
+            byte[] d = java.security.MessageDigest.getInstance("SHA-256")
+                    .digest(node.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            return (head.isEmpty() ? "n" : head) + "-" + java.util.HexFormat.of().formatHex(d).substring(0, 10);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** The source node of a migration of ours: the annotation's full name, else the label's value. */
+    public static String sourceNodeOf(java.util.Map<String, String> labels, java.util.Map<String, String> annotations) {
+        String full = annotations == null ? null : annotations.get(SOURCE_NODE);
+        if (full != null && !full.isEmpty()) {
+            return full;
+        }
+        return labels == null ? null : labels.get(SOURCE_NODE);
     }
 }

@@ -61,9 +61,9 @@ public final class InFlightMigrations {
     }
 
     public static Optional<String> sourceOf(VirtualMachineInstanceMigration m) {
-        String label = m.getMetadata().getLabels() == null ? null : m.getMetadata().getLabels().get(Names.SOURCE_NODE);
-        if (label != null) {
-            return Optional.of(label);
+        String ours = Names.sourceNodeOf(m.getMetadata().getLabels(), m.getMetadata().getAnnotations());
+        if (ours != null) {
+            return Optional.of(ours);
         }
         return Optional.ofNullable(m.getStatus()).map(s -> s.migrationState).map(s -> s.sourceNode);
     }

@@ -58,7 +58,7 @@ public final class Triage {
         }
         for (VirtualMachineInstanceMigration m : f.migrations()) {
             if (isOurs(m) && f.drainId().equals(labels(m).get(Bookkeeping.MIGRATION_DRAIN))
-                    && f.node().equals(labels(m).get(Names.SOURCE_NODE))) {
+                    && f.node().equals(Names.sourceNodeOf(labels(m), m.getMetadata().getAnnotations()))) {
                 return new Result(VmState.SETTLING, "migration " + m.getMetadata().getName() + " " + m.phase().wire());
             }
         }

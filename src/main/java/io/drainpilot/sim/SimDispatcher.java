@@ -106,6 +106,11 @@ public final class SimDispatcher extends Dispatcher {
                 return answer.get();
             }
         }
+        Optional<String> badLabel = invalidLabel(request);
+        if (badLabel.isPresent()) {
+            return StatusResponses.failure(422, "Invalid", path.resource() + " \"" + (path.name() == null ? ""
+                    : path.name()) + "\" is invalid: " + badLabel.get());
+        }
         if (request.method() == HttpMethod.POST && "kubevirt.io".equals(path.group())
                 && "virtualmachineinstancemigrations".equals(path.resource()) && path.name() == null) {
             return createMigration(request, path);
@@ -123,6 +128,28 @@ public final class SimDispatcher extends Dispatcher {
             return StatusResponses.failure(422, "Invalid", "the server rejected our request due to an error in our"
                     + " request: " + e.getMessage());
         }
+    }
+
+    /** A write whose labels the API server would refuse (a label value longer than 63 characters, say). */
+    private static Optional<String> invalidLabel(RecordedRequest request) {
+        HttpMethod m = request.method();
+        if (m != HttpMethod.POST && m != HttpMethod.PUT && m != HttpMethod.PATCH) {
+            return Optional.empty();
+        }
+        if (request.getBody() == null) {
+            return Optional.empty();
+        }
+        String text = new String(request.getBody().getBytes(), StandardCharsets.UTF_8);
+        if (text.isBlank()) {
+            return Optional.empty();
+        }
+        JsonNode body;
+        try {
+            body = Serialization.jsonMapper().readTree(text);
+        } catch (IOException | RuntimeException e) {
+            return Optional.empty(); // the store answers what does not parse
+        }
+        return body.isArray() ? LabelValues.inJsonPatch(body) : LabelValues.inObject(body);
     }
 
     @Override

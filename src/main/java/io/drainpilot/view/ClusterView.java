@@ -266,8 +266,19 @@ public final class ClusterView implements ViewLink, AutoCloseable {
      */
     public List<VirtualMachineInstance> vmisOn(String node) {
         // the API server filters by drainpilot.vm.selector already; a VMI read fresh into the cache is checked here
+        boolean byLabel = selectableByLabel(node);
         return watch(node).store.list().stream().filter(v -> settings.vmSelector.matches(v.getMetadata().getLabels()))
+                .filter(v -> byLabel || v.nodeName().map(node::equals).orElse(false))
                 .toList();
+    }
+
+    /**
+     * A node whose name is a valid label value: its VMIs are listed by KubeVirt's {@code kubevirt.io/nodeName} label.
+     * A longer name cannot be (the API server refuses the selector): that node's watch holds every VMI, and its VMIs
+     * are those reported running there.
+     */
+    static boolean selectableByLabel(String node) {
+        return Names.labelValue(node).equals(node);
     }
 
     /** True when the node's VMIs are watched already (no request needed to read them). */
@@ -419,7 +430,7 @@ public final class ClusterView implements ViewLink, AutoCloseable {
             String key = CachedStore.keyOf(v.getMetadata().getNamespace(), v.getMetadata().getName());
             String node = labels(v).get(io.drainpilot.kubevirt.KubeVirtNames.LABEL_NODE_NAME);
             vmisByNode.forEach((watched, w) -> {
-                if (watched.equals(node)) {
+                if (watched.equals(node) || !selectableByLabel(watched)) {
                     w.store.assume(v);
                 } else if (w.store.get(key) != null) {
                     w.store.remove(key);
@@ -495,9 +506,9 @@ public final class ClusterView implements ViewLink, AutoCloseable {
 
     /** The node a migration leaves: DrainPilot's label, else the source KubeVirt reports. */
     public static String sourceNode(VirtualMachineInstanceMigration m) {
-        String label = labels(m).get(Names.SOURCE_NODE);
-        if (label != null) {
-            return label;
+        String ours = Names.sourceNodeOf(labels(m), annotations(m));
+        if (ours != null) {
+            return ours;
         }
         return m.getStatus() == null || m.getStatus().migrationState == null ? null : m.getStatus().migrationState.sourceNode;
     }

@@ -90,4 +90,28 @@ class SimDispatcherTest {
             assertThat(client.nodes().withName("node-1").get().getMetadata().getAnnotations()).doesNotContainKey("a");
         }
     }
+
+    /** As a real API server: a label value longer than 63 characters is refused (422 Invalid), on create and patch. */
+    @Test
+    void aLabelValueLongerThan63CharactersIsRefused() {
+        try (SimulatedCluster cluster = SimulatedCluster.start(Scenarios.harvesterTwoNode(), SimSettings.forTests());
+             KubernetesClient client = cluster.newClient()) {
+            String tooLong = "n".repeat(64);
+            io.fabric8.kubernetes.api.model.ConfigMap cm = new io.fabric8.kubernetes.api.model.ConfigMapBuilder()
+                    .withNewMetadata().withName("labelled").withNamespace("default").addToLabels("node", tooLong)
+                    .endMetadata().build();
+            assertThatThrownBy(() -> client.configMaps().resource(cm).create())
+                    .isInstanceOfSatisfying(KubernetesClientException.class, e -> {
+                        assertThat(e.getCode()).isEqualTo(422);
+                        assertThat(e.getStatus().getMessage()).contains("metadata.labels: Invalid value: \"" + tooLong
+                                + "\": must be no more than 63 characters");
+                    });
+            assertThatThrownBy(() -> client.nodes().withName("node-1").edit(n -> {
+                n.getMetadata().getLabels().put("x", "-bad");
+                return n;
+            })).isInstanceOfSatisfying(KubernetesClientException.class, e -> assertThat(e.getCode()).isEqualTo(422));
+            cm.getMetadata().getLabels().put("node", "n".repeat(63));
+            assertThat(client.configMaps().resource(cm).create().getMetadata().getLabels()).containsKey("node");
+        }
+    }
 }
