@@ -27,6 +27,8 @@ public final class Settings {
     // drain signals
     public final boolean signalAnnotation;
     public final String signalAnnotationKey;
+    /** For the annotation signal: cordon the node while it drains, uncordon it (if DrainPilot cordoned it) after. */
+    public final boolean signalAnnotationCordon;
     public final boolean signalRancherHook;
     public final String rancherHookAnnotation;
     public final String rancherPlanNamespace;
@@ -106,6 +108,7 @@ public final class Settings {
 
         signalAnnotation = bool("drainpilot.signal.annotation.enabled", "true");
         signalAnnotationKey = text("drainpilot.signal.annotation.key", "drainpilot.io/drain-requested", false);
+        signalAnnotationCordon = bool("drainpilot.signal.annotation.cordon", "true");
         signalRancherHook = bool("drainpilot.signal.rancher-hook.enabled", "true");
         rancherHookAnnotation = text("drainpilot.signal.rancher-hook.annotation", "drainpilot.io/pre-hook", false);
         rancherPlanNamespace = text("drainpilot.signal.rancher-hook.namespace", "fleet-local", false);

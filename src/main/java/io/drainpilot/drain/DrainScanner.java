@@ -3,6 +3,7 @@ package io.drainpilot.drain;
 import io.drainpilot.alert.ProblemReporter;
 import io.drainpilot.config.Settings;
 import io.drainpilot.kubevirt.ClusterApi;
+import io.drainpilot.names.Bookkeeping;
 import io.drainpilot.names.Names;
 import io.drainpilot.observe.DrainMetrics;
 import io.drainpilot.observe.StatusBoard;
@@ -66,7 +67,9 @@ public class DrainScanner {
             if (!signals.signalsOf(node, hookOf(node, hooks)).isEmpty()) {
                 now.add(name);
                 out.add(name);
-            } else if (DrainSignals.annotations(node).get(Names.EVACUATION) != null) {
+            } else if (DrainSignals.annotations(node).get(Names.EVACUATION) != null
+                    || DrainSignals.annotations(node).get(Bookkeeping.CORDONED) != null) {
+                // a withdrawn drain still to close, or DrainPilot's cordon still to undo
                 out.add(name);
             }
         }

@@ -1,5 +1,6 @@
 package io.drainpilot.drain;
 
+import io.drainpilot.names.Bookkeeping;
 import io.drainpilot.names.Names;
 import io.drainpilot.work.DrainRequest;
 import io.drainpilot.config.Settings;
@@ -42,7 +43,8 @@ public final class DrainSignals {
                 && node.getSpec().getTaints().stream().anyMatch(t -> settings.drainTaintKey.equals(t.getKey()))) {
             found.add("taint " + settings.drainTaintKey);
         }
-        if (settings.signalCordon && node.getSpec() != null && Boolean.TRUE.equals(node.getSpec().getUnschedulable())) {
+        // DrainPilot's own cordon (set for the annotation signal) is no request: it would keep the drain alive forever
+        if (settings.signalCordon && cordoned && !"true".equals(ann.get(Bookkeeping.CORDONED))) {
             found.add("cordon");
         }
         return found;
@@ -81,6 +83,11 @@ public final class DrainSignals {
                     preDrain, preDrain != null && preDrain.equals(ann.get(settings.rancherHookAnnotation))));
         }
         return byMachine;
+    }
+
+    /** The annotation signal is on and the node's annotation asks for a drain. */
+    public boolean annotationAsks(Node node) {
+        return settings.signalAnnotation && "true".equals(annotations(node).get(settings.signalAnnotationKey));
     }
 
     static Map<String, String> annotations(Node node) {

@@ -8,6 +8,11 @@ package io.drainpilot.names;
 public final class Bookkeeping {
     /** On a node: the id of its current drain, new each time a drain starts. */
     public static final String DRAIN_ID = Names.PREFIX + "drain-id";
+    /**
+     * On a node: {@code "true"} while DrainPilot holds the cordon it set for the annotation signal (written with the
+     * cordon itself): only such a node is uncordoned when its drain ends, and that cordon is no drain signal.
+     */
+    public static final String CORDONED = Names.PREFIX + "cordoned";
     /** On a node: what happened to each VM in the current drain, JSON {@code {"ns/name": "migrated", ...}}. */
     public static final String OUTCOMES = Names.PREFIX + "outcomes";
     /** On a VMI: the drain its other marks belong to, {@code <node>/<drain id>}. */

@@ -60,6 +60,26 @@ class DrainSignalsTest {
         }
     }
 
+    /** With the cordon signal on, only a cordon someone else set asks for a drain: DrainPilot's own never does. */
+    @ParameterizedTest(name = "cordoned={0} by DrainPilot={1} -> {2}")
+    @org.junit.jupiter.params.provider.CsvSource({
+            "false, false, none",
+            "true,  false, cordon",
+            "true,  true,  none",
+            "false, true,  none",
+    })
+    void ownCordonIsNoSignal(boolean cordoned, boolean ours, String expected) {
+        Settings settings = Settings.load(k -> k.equals("drainpilot.signal.cordon.enabled") ? "true" : null);
+        Map<String, String> ann = new HashMap<>();
+        if (ours) {
+            ann.put(io.drainpilot.names.Bookkeeping.CORDONED, "true");
+        }
+        Node n = new NodeBuilder().withNewMetadata().withName("node-1").withAnnotations(ann).endMetadata()
+                .withNewSpec().withUnschedulable(cordoned).endSpec().build();
+        List<String> found = new DrainSignals(settings).signalsOf(n, Optional.empty());
+        assertThat(found.isEmpty() ? "none" : String.join(",", found)).isEqualTo(expected);
+    }
+
     private static Secret secret(Map<String, String> annotations) {
         return new SecretBuilder().withNewMetadata().withNamespace(Names.RANCHER_PLAN_NAMESPACE).withName("plan-1")
                 .withLabels(Map.of(Names.RANCHER_MACHINE_NAME_LABEL, "machine-1")).withAnnotations(new HashMap<>(annotations))
