@@ -72,10 +72,15 @@ final class LauncherPods {
         }
     }
 
-    /** The Kubernetes garbage collector's part: pods whose VMI is gone go too. */
+    /**
+     * The Kubernetes garbage collectors' part: pods whose VMI is gone go too, and so do pods bound to a node that no
+     * longer exists (the pod GC's orphaned pods; its 40 s quarantine is not simulated).
+     */
     void collectGarbage(ClusterView view) {
         Set<String> uids = view.vmis().values().stream().map(v -> v.getMetadata().getUid()).collect(Collectors.toSet());
-        view.launcherPods().stream().filter(p -> !uids.contains(p.getMetadata().getLabels().get(LABEL_CREATED_BY)))
+        view.launcherPods().stream().filter(p -> !uids.contains(p.getMetadata().getLabels().get(LABEL_CREATED_BY))
+                        || (p.getSpec() != null && p.getSpec().getNodeName() != null
+                        && !view.nodes().containsKey(p.getSpec().getNodeName())))
                 .forEach(p -> delete(p.getMetadata().getNamespace(), p.getMetadata().getName()));
     }
 

@@ -67,6 +67,7 @@ final class VmController {
     }
 
     void reconcile(ClusterView view, NodeCapacity capacity) {
+        failVmisOfDeletedNodes(view);
         for (VirtualMachine vm : view.vms()) {
             try {
                 reconcile(vm, view, capacity);
@@ -137,6 +138,30 @@ final class VmController {
             default -> LOG.debug("VM {}: runStrategy {} not simulated", ClusterView.key(vm), strategy);
         }
         writeStatus(vm, started ? view.vmi(namespace, name).orElse(null) : vmi, started, strategy, requests);
+    }
+
+    /**
+     * A Node object deleted while VMIs ran there: the pod garbage collector removes the pods bound to a node that does
+     * not exist ({@link LauncherPods#collectGarbage}), and virt-controller fails a VMI whose launcher pod is gone. Its
+     * migrations then fail, and the VM controller starts a new VMI elsewhere as the runStrategy says.
+     */
+    private void failVmisOfDeletedNodes(ClusterView view) {
+        for (VirtualMachineInstance vmi : new java.util.ArrayList<>(view.vmis().values())) {
+            String node = vmi.nodeName().orElse(null);
+            if (node == null || node.isEmpty() || view.nodes().containsKey(node) || isFinal(vmi)) {
+                continue;
+            }
+            try {
+                writer.updateVmi(vmi.getMetadata().getNamespace(), vmi.getMetadata().getName(), v -> {
+                    if (v.getStatus() != null) {
+                        v.getStatus().phase = "Failed";
+                    }
+                }).ifPresent(v -> view.vmis().put(ClusterView.key(v), v));
+                LOG.info("VMI {} failed: its node {} was deleted (launcher pod gone)", ClusterView.key(vmi), node);
+            } catch (RuntimeException e) {
+                LOG.warn("VMI {} not failed, retrying next tick: {}", ClusterView.key(vmi), e.toString());
+            }
+        }
     }
 
     /**
