@@ -3,6 +3,7 @@ package io.drainpilot.alert;
 import io.drainpilot.kubevirt.ClusterApi;
 import io.drainpilot.view.ClusterView;
 import io.drainpilot.work.Alert;
+import io.fabric8.kubernetes.api.model.NodeBuilder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -47,7 +48,13 @@ public class AlertEvents {
                         () -> api.vm(alert.namespace(), alert.vm()).ifPresent(v -> api.event(v, type, reason, alert.summary())));
             }
             if (alert.node() != null) {
-                view.node(alert.node()).ifPresent(n -> api.event(n, type, reason, alert.summary()));
+                view.node(alert.node()).ifPresentOrElse(n -> api.event(n, type, reason, alert.summary()), () -> {
+                    if (Alert.NODE_GONE.equals(alert.action())) {
+                        // the Node is deleted: the Event names it, as Kubernetes' node controller does for its own
+                        api.event(new NodeBuilder().withNewMetadata().withName(alert.node()).endMetadata().build(),
+                                type, reason, alert.summary());
+                    }
+                });
             }
             metrics.alertDelivered("events", true);
         } catch (RuntimeException e) {

@@ -262,6 +262,7 @@ public class DrainPilotConfiguration implements CamelConfiguration {
         registry.bind("harvesterConductor", new HarvesterConductor(view, api, settings, board));
         registry.bind("drainScanner", scanner);
         registry.bind("nodeCordon", new io.drainpilot.drain.NodeCordon(view, api, settings));
+        registry.bind("nodeGone", new io.drainpilot.drain.NodeGone(view, api, status, scanner, evacuation));
         registry.bind("nodeEvacuation", evacuation);
         registry.bind("drainRelease", new DrainRelease(view, api, status, settings));
         registry.bind("migrationRequester", new MigrationRequester(api, settings, metrics, view::node));

@@ -38,6 +38,8 @@ public class DrainScanner {
     private final StatusBoard board;
     private final DrainMetrics metrics;
     private final Set<String> draining = ConcurrentHashMap.newKeySet();
+    /** Nodes that were draining when their Node object disappeared: their drain is ended once ({@link NodeGone}). */
+    private final Set<String> gone = ConcurrentHashMap.newKeySet();
     private volatile NodeEvacuation evacuation;
 
     public DrainScanner(ClusterView view, ClusterApi api, Settings settings, ProblemReporter problems,
@@ -73,6 +75,11 @@ public class DrainScanner {
                 out.add(name);
             }
         }
+        for (String d : draining) {
+            if (view.node(d).isEmpty() && gone.add(d)) {
+                out.add(d); // deleted while draining: its evaluation ends the drain
+            }
+        }
         draining.retainAll(now);
         draining.addAll(now);
         board.retainOnly(now);
@@ -93,7 +100,9 @@ public class DrainScanner {
         }
         Optional<Node> node = view.node(name);
         if (node.isEmpty()) {
-            draining.remove(name);
+            if (draining.remove(name)) {
+                gone.add(name);
+            }
             board.retainOnly(draining);
             return null;
         }
@@ -111,6 +120,11 @@ public class DrainScanner {
         }
         draining.add(name);
         return new DrainRequest(node.get(), found, DrainSignals.cancelRequested(node.get()), hook.orElse(null));
+    }
+
+    /** True once for a node that was draining when its Node object disappeared. */
+    public boolean takeGone(String name) {
+        return gone.remove(name);
     }
 
     /** The stage whose VMI watches the scan trims to what the drains still need. */

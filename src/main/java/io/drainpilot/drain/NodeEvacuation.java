@@ -165,6 +165,15 @@ public class NodeEvacuation {
         return plan(new DrainRequest(node, List.of("preflight"), false, null), "preflight", "preflight");
     }
 
+    /** A node that is gone: its per-drain memory (VMs seen, last plan logged, candidate watches, parsed labels). */
+    public void forget(String node) {
+        seenByDrain.keySet().removeIf(k -> k.startsWith(node + "/"));
+        lastLoggedPlan.remove(node);
+        memoryWatches.remove(node);
+        cpuByNode.remove(node);
+        memoryByNode.remove(node);
+    }
+
     /** Candidate targets whose VMIs this stage watches, and the draining nodes: the VMI watches to keep. */
     public Set<String> watchedForDrains(Set<String> draining) {
         memoryWatches.keySet().retainAll(draining);

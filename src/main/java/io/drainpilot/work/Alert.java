@@ -8,7 +8,7 @@ import java.time.temporal.ChronoUnit;
  *
  * @param severity info, warning or critical
  * @param action   what DrainPilot did, one word: retry, shutdown-restart, block, release, restarted,
- *                 restart-skipped, restart-failed, retry-next-scan or none
+ *                 restart-skipped, restart-failed, retry-next-scan, node-gone or none
  */
 public record Alert(String severity, String node, String namespace, String vm, String reason, String detail,
         int attempts, String action, String at) {
@@ -16,6 +16,8 @@ public record Alert(String severity, String node, String namespace, String vm, S
     public static final String INFO = "info";
     public static final String WARNING = "warning";
     public static final String CRITICAL = "critical";
+    /** The action of an alert about a node deleted during its drain (its Event names the deleted Node). */
+    public static final String NODE_GONE = "node-gone";
 
     public static Alert of(String severity, String node, String namespace, String vm, String reason, String detail,
             int attempts, String action) {

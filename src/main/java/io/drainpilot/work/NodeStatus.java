@@ -147,6 +147,12 @@ public class NodeStatus {
         return Names.BLOCKED.equals(state) && "true".equals(cancelAnnotation);
     }
 
+    /** A node that is gone: what was noted for it and when it was written are dropped. */
+    public void forget(String node) {
+        noted.remove(node);
+        lastWrite.remove(node);
+    }
+
     public static Map<String, Outcome> outcomesOf(Map<String, String> nodeAnnotations) {
         return Outcome.parse(nodeAnnotations.get(Bookkeeping.OUTCOMES));
     }

@@ -1,0 +1,81 @@
+package io.drainpilot.flow;
+
+import io.drainpilot.app.DrainPilotRuntime;
+import io.drainpilot.kubevirt.MigrationPhase;
+import io.drainpilot.kubevirt.VirtualMachineInstanceMigration;
+import io.drainpilot.migrate.MigrationTracker;
+import io.drainpilot.names.Names;
+import io.drainpilot.sim.CpuProfile;
+import io.drainpilot.sim.Scenario;
+import io.drainpilot.sim.SimDispatcher;
+import io.fabric8.kubernetes.api.model.Event;
+import io.fabric8.mockwebserver.dsl.HttpMethod;
+import io.fabric8.mockwebserver.http.MockResponse;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * No endless loops through the real routes: a node deleted during its drain ends that drain cleanly, and one
+ * migration that cannot be handled never holds up the others.
+ */
+class DrainEndScenariosTest {
+    private static final String NS = "default";
+
+    private static Scenario.Builder threeNodes() {
+        return Scenario.builder().kubeVirt("kubevirt", "v1.6.0")
+                .node(Scenario.node("node-1", CpuProfile.SKYLAKE).memory("32Gi"))
+                .node(Scenario.node("node-2", CpuProfile.SKYLAKE).memory("32Gi"))
+                .node(Scenario.node("node-3", CpuProfile.SKYLAKE).memory("32Gi"));
+    }
+
+    private static List<VirtualMachineInstanceMigration> oursFrom(Harness h, String node) {
+        return h.migrations().stream().filter(m -> m.getMetadata().getLabels() != null
+                && node.equals(m.getMetadata().getLabels().get(Names.SOURCE_NODE))).toList();
+    }
+
+    @Test
+    void aNodeDeletedDuringItsDrainEndsTheDrainCleanly() {
+        try (Harness h = new Harness(threeNodes()
+                .vm(Scenario.vm(NS, "moves").on("node-1").hostModel().memory("1Gi"))
+                .vm(Scenario.vm(NS, "stuck").on("node-1").hostModel().memory("1Gi")).build());
+                LogCapture log = new LogCapture("io.drainpilot.drain.NodeGone")) {
+            h.cluster.simulator().stallMigrationsOf(NS, "stuck");
+            DrainPilotRuntime rt = h.startDrainPilot();
+            h.requestDrain("node-1");
+            await().atMost(Harness.PATIENCE).until(() -> !"node-1".equals(h.nodeOf(NS, "moves")) && h.nodeOf(NS, "moves") != null);
+            await().atMost(Harness.PATIENCE).until(() -> oursFrom(h, "node-1").stream()
+                    .anyMatch(m -> m.vmiName().equals("stuck") && m.phase() == MigrationPhase.RUNNING));
+
+            h.kube.nodes().withName("node-1").delete();
+
+            // DrainPilot's migrations from the deleted node are settled or cancelled: none is left to poll forever
+            await().atMost(Harness.PATIENCE).untilAsserted(() -> assertThat(oursFrom(h, "node-1"))
+                    .as("DrainPilot's migrations from the deleted node").isEmpty());
+            MigrationTracker tracker = rt.bean("migrationTracker", MigrationTracker.class);
+            await().atMost(Harness.PATIENCE).until(() -> tracker.nodesWithOurMigrations().isEmpty());
+            // told once: a summary in the log and an Event an operator finds
+            await().atMost(Harness.PATIENCE).untilAsserted(() -> assertThat(log.messages())
+                    .anySatisfy(m -> assertThat(m).contains("node-1", "deleted", "1 migrated", "stuck")));
+            await().atMost(Harness.PATIENCE).untilAsserted(() -> assertThat(events(h, "DrainPilotNodeGone"))
+                    .anySatisfy(e -> {
+                        assertThat(e.getInvolvedObject().getKind()).isEqualTo("Node");
+                        assertThat(e.getInvolvedObject().getName()).isEqualTo("node-1");
+                        assertThat(e.getMessage()).contains("deleted");
+                    }));
+            h.awaitScans(5);
+            assertThat(log.messages().stream().filter(m -> m.contains("deleted")).count()).as("said once").isEqualTo(1);
+        }
+    }
+
+    private static List<Event> events(Harness h, String reason) {
+        return h.kube.v1().events().inAnyNamespace().list().getItems().stream()
+                .filter(e -> reason.equals(e.getReason())).toList();
+    }
+}
