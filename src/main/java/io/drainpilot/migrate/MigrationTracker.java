@@ -6,6 +6,7 @@ import io.drainpilot.kubevirt.KubeVirtNames;
 import io.drainpilot.kubevirt.MigrationPhase;
 import io.drainpilot.kubevirt.VirtualMachineInstance;
 import io.drainpilot.kubevirt.VirtualMachineInstanceMigration;
+import io.drainpilot.kubevirt.WriteFence;
 import io.drainpilot.names.Bookkeeping;
 import io.drainpilot.names.Names;
 import io.drainpilot.observe.DrainMetrics;
@@ -51,6 +52,8 @@ public class MigrationTracker {
     private final NodeStatus status;
     private final DrainMetrics metrics;
     private final Map<String, MigrationPhase> lastPhase = new ConcurrentHashMap<>();
+    /** Migrations the last pass could not handle, with the error said (said again only when it changes). */
+    private final Map<String, String> troubled = new ConcurrentHashMap<>();
 
     public MigrationTracker(ClusterView view, ClusterApi api, NodeStatus status, Settings settings, Clock clock,
             DrainMetrics metrics) {
@@ -91,26 +94,49 @@ public class MigrationTracker {
         List<EndedMigration> ended = new ArrayList<>();
         for (VirtualMachineInstanceMigration m : view.migrationsFrom(node)) {
             String key = m.getMetadata().getNamespace() + "/" + m.getMetadata().getName();
-            MigrationPhase phase = m.phase();
-            if (Triage.isOurs(m)) {
-                logPhase(node, m, key, phase);
-                if (phase == MigrationPhase.SUCCEEDED && outcomes.get(vmKey(m)) == Outcome.MIGRATED) {
-                    continue; // counted already; deleted with the drain's other migrations at its release
+            try {
+                endedOne(m, key, node, drainId, outcomes, drainStart, ended);
+                troubled.remove(key);
+            } catch (WriteFence.NotLeaderException e) {
+                throw e; // this replica must stop writing: the whole evaluation ends
+            } catch (RuntimeException e) {
+                // one migration that cannot be handled now (an API error that does not pass) never holds up the
+                // others: they are settled in this pass, and this one is tried again at the next evaluation
+                String what = e.toString();
+                if (!what.equals(troubled.put(key, what))) {
+                    LOG.warn("Node {}: migration {} not handled in this pass, tried again at the next: {}", node, key, what);
+                } else {
+                    LOG.debug("Node {}: migration {} still not handled: {}", node, key, what);
                 }
-                if (drainId.equals(label(m, Bookkeeping.MIGRATION_DRAIN))) {
-                    countAttempt(m, node, drainId);
-                    track(m, phase, node).ifPresent(e -> {
-                        ended.add(e);
-                        lastPhase.remove(key);
-                    });
-                }
-            } else if (phase == MigrationPhase.SUCCEEDED && !outcomes.containsKey(vmKey(m))
-                    && !transition(m, MigrationPhase.SUCCEEDED).orElse(created(m)).isBefore(drainStart)) {
-                // it finished during this drain: it moved a VM this drain had to move
-                adopted(m, node).ifPresent(ended::add);
             }
         }
+        if (!troubled.isEmpty()) {
+            troubled.keySet().retainAll(view.migrations().stream()
+                    .map(m -> m.getMetadata().getNamespace() + "/" + m.getMetadata().getName()).toList());
+        }
         return ended;
+    }
+
+    private void endedOne(VirtualMachineInstanceMigration m, String key, String node, String drainId,
+            Map<String, Outcome> outcomes, Instant drainStart, List<EndedMigration> ended) {
+        MigrationPhase phase = m.phase();
+        if (Triage.isOurs(m)) {
+            logPhase(node, m, key, phase);
+            if (phase == MigrationPhase.SUCCEEDED && outcomes.get(vmKey(m)) == Outcome.MIGRATED) {
+                return; // counted already; deleted with the drain's other migrations at its release
+            }
+            if (drainId.equals(label(m, Bookkeeping.MIGRATION_DRAIN))) {
+                countAttempt(m, node, drainId);
+                track(m, phase, node).ifPresent(e -> {
+                    ended.add(e);
+                    lastPhase.remove(key);
+                });
+            }
+        } else if (phase == MigrationPhase.SUCCEEDED && !outcomes.containsKey(vmKey(m))
+                && !transition(m, MigrationPhase.SUCCEEDED).orElse(created(m)).isBefore(drainStart)) {
+            // it finished during this drain: it moved a VM this drain had to move
+            adopted(m, node).ifPresent(ended::add);
+        }
     }
 
     /**

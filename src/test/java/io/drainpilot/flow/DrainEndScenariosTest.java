@@ -74,6 +74,41 @@ class DrainEndScenariosTest {
         }
     }
 
+    /** Every PATCH of one VMI by DrainPilot fails with 503 once {@code on} is set (an API error that does not pass). */
+    private static io.drainpilot.sim.RequestInterceptor failVmiPatches(String vmi) {
+        return request -> {
+            if (request.method() == HttpMethod.PATCH && request.getPath().contains("/virtualmachineinstances/" + vmi)
+                    && "drainpilot".equals(request.getHeader("User-Agent"))) {
+                return Optional.of(new MockResponse().setResponseCode(503).setHeader("Content-Type", "application/json")
+                        .setBody("{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"status\":\"Failure\",\"code\":503,"
+                                + "\"reason\":\"ServiceUnavailable\",\"message\":\"injected\"}"));
+            }
+            return Optional.empty();
+        };
+    }
+
+    @Test
+    void aMigrationThatCannotBeCancelledDoesNotHoldUpTheOthers() {
+        try (Harness h = new Harness(threeNodes()
+                .vm(Scenario.vm(NS, "a").on("node-1").hostModel().memory("1Gi"))
+                .vm(Scenario.vm(NS, "b").on("node-1").hostModel().memory("1Gi")).build());
+                LogCapture alerts = new LogCapture("io.drainpilot.alert")) {
+            h.cluster.simulator().stallMigrationsOf(NS, "a");
+            h.cluster.simulator().stallMigrationsOf(NS, "b");
+            h.startDrainPilot(Map.of("drainpilot.migration.deadline.running-base", "3s",
+                    "drainpilot.migration.deadline.running-per-gib", "0s"), "drainpilot");
+            h.requestDrain("node-1");
+            await().atMost(Harness.PATIENCE).until(() -> oursFrom(h, "node-1").stream()
+                    .filter(m -> m.phase() == MigrationPhase.RUNNING).count() == 2);
+            // from now on DrainPilot cannot mark VM a (the hold it writes before cancelling a late migration)
+            h.cluster.dispatcher().addInterceptor(failVmiPatches("a"));
+
+            // b's late migration is still cancelled and handed to recovery, whatever happens to a's
+            await().atMost(Harness.PATIENCE).untilAsserted(() -> assertThat(alerts.messages())
+                    .anySatisfy(m -> assertThat(m).contains("default/b on node-1: MigrationTimedOut")));
+        }
+    }
+
     private static List<Event> events(Harness h, String reason) {
         return h.kube.v1().events().inAnyNamespace().list().getItems().stream()
                 .filter(e -> reason.equals(e.getReason())).toList();
