@@ -41,6 +41,19 @@ class RecoveryFaultBugsTest {
         };
     }
 
+    /** Fails the first {@code times} requests by DrainPilot with this method whose path contains {@code path}. */
+    private static RequestInterceptor failFirst(HttpMethod method, String path, AtomicInteger left) {
+        return request -> {
+            if (request.method() == method && request.getPath().contains(path)
+                    && "drainpilot".equals(request.getHeader("User-Agent")) && left.getAndDecrement() > 0) {
+                return Optional.of(new MockResponse().setResponseCode(503).setHeader("Content-Type", "application/json")
+                        .setBody("{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"status\":\"Failure\",\"code\":503,"
+                                + "\"reason\":\"ServiceUnavailable\",\"message\":\"injected\"}"));
+            }
+            return Optional.empty();
+        };
+    }
+
     private static Scenario.Builder twoNodes() {
         return Scenario.builder().kubeVirt("kubevirt", "v1.6.0")
                 .node(Scenario.node("node-1", CpuProfile.SKYLAKE).memory("32Gi"))
@@ -56,6 +69,30 @@ class RecoveryFaultBugsTest {
             h.start(Map.of(), 0);
             h.requestDrain("node-1");
             await().atMost(Duration.ofSeconds(30)).until(() -> Names.BLOCKED.equals(h.evacuation("node-1")));
+            assertThat(h.escaped).as("exchanges that failed unhandled").isEmpty();
+        }
+    }
+
+    /**
+     * The recovery route redelivers a step that met an API error with the exchange as it was: the recovery case
+     * survives. Here the failed migration's delete (the retry branch's last write) fails twice: the retry is decided
+     * once, told once, and the VM moves at the next attempt.
+     */
+    @Test
+    void aRedeliveryInsideRecoveryKeepsTheCase() {
+        try (FaultHarness h = new FaultHarness(twoNodes()
+                .vm(Scenario.vm("default", "flaky").on("node-1").memory("1Gi").hostModel()).build())) {
+            h.cluster.simulator().failNextMigrationOf("default", "flaky", "injected migration failure");
+            AtomicInteger left = new AtomicInteger(2);
+            h.cluster.dispatcher().addInterceptor(failFirst(HttpMethod.DELETE, "/virtualmachineinstancemigrations/", left));
+            h.start(Map.of(), 0);
+            h.requestDrain("node-1");
+            await().atMost(Duration.ofSeconds(30)).until(() -> Names.COMPLETED.equals(h.evacuation("node-1")));
+            assertThat(left.get()).as("both injected failures met a request").isLessThanOrEqualTo(0);
+            assertThat(h.vmis()).singleElement().satisfies(v -> assertThat(v.nodeName()).contains("node-2"));
+            assertThat(h.alerts.stream().filter(a -> a.contains("default/flaky on node-1: MigrationFailed")))
+                    .as("alerts %s", h.alerts).singleElement().asString().contains("-> retry");
+            assertThat(h.alerts).noneMatch(a -> a.contains("StageError") || a.contains("recovery could not finish"));
             assertThat(h.escaped).as("exchanges that failed unhandled").isEmpty();
         }
     }
