@@ -15,9 +15,9 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * The annotation signal's cordon ({@link CordonRule}): the node is cordoned while its drain goes on, so nothing new
- * (a VM started or restarted by KubeVirt) lands on it, and uncordoned when the drain ends, only when DrainPilot set
- * that cordon (the node's {@link Bookkeeping#CORDONED} mark, written in the same request as the cordon).
+ * The annotation signal's cordon ({@link CordonRule}): the node is cordoned as its drain starts, so nothing new (a VM
+ * started or restarted by KubeVirt) lands on it while it drains, and uncordoned when the drain ends, only when
+ * DrainPilot set that cordon (the node's {@link Bookkeeping#CORDONED} mark, written in the same request as the cordon).
  */
 public class NodeCordon {
     private static final Logger LOG = LoggerFactory.getLogger(NodeCordon.class);
@@ -51,7 +51,7 @@ public class NodeCordon {
         boolean ours = "true".equals(DrainSignals.annotations(n).get(Bookkeeping.CORDONED));
         boolean goesOn = request != null && !request.cancel();
         CordonRule.Action action = CordonRule.decide(new CordonRule.Facts(settings.signalAnnotationCordon,
-                signals.annotationAsks(n), goesOn, unschedulable, ours));
+                signals.annotationAsks(n), goesOn, NodeEvacuation.startsNewDrain(request), unschedulable, ours));
         switch (action) {
             case CORDON -> {
                 api.setUnschedulable(name, true, Map.of(Bookkeeping.CORDONED, "true"));

@@ -144,7 +144,7 @@ public class NodeEvacuation {
             return NodePlan.nothing(request, plan.state());
         }
         String drainId = ann.get(Bookkeeping.DRAIN_ID);
-        if (state == null || Names.CANCELLED.equals(state) || Names.COMPLETED.equals(state) || drainId == null) {
+        if (startsNewDrain(request)) {
             drainId = newDrainId();
             LOG.info("Node {}: drain requested by {}; evacuation starts (drain {})", name,
                     String.join(", ", request.signals()), drainId);
@@ -155,6 +155,23 @@ public class NodeEvacuation {
         writeStatus(plan);
         board.update(plan, plan.state());
         return plan;
+    }
+
+    /**
+     * Whether evaluating this request starts a new drain of its node (a new drain id): nothing started yet, or the
+     * last drain was cancelled, or completed while a Rancher hook asks again. Null and cancel requests start none.
+     */
+    public static boolean startsNewDrain(DrainRequest request) {
+        if (request == null || request.cancel()) {
+            return false;
+        }
+        Map<String, String> ann = DrainSignals.annotations(request.node());
+        String state = ann.get(Names.EVACUATION);
+        boolean hookWaiting = request.rancherHook() != null && !request.rancherHook().released();
+        if (Names.COMPLETED.equals(state)) {
+            return hookWaiting;
+        }
+        return state == null || Names.CANCELLED.equals(state) || ann.get(Bookkeeping.DRAIN_ID) == null;
     }
 
     /**

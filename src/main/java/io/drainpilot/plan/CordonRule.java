@@ -1,10 +1,10 @@
 package io.drainpilot.plan;
 
 /**
- * Pure rule: what DrainPilot does with a node's cordon for the annotation signal. It cordons a node whose annotation
- * asks for a drain (when configured), marking that it did; when the drain ends (no drain signal left, or cancelled)
- * it uncordons only a node it marked. A node cordoned by someone else is never touched, and one a person uncordoned
- * during the drain is not cordoned again.
+ * Pure rule: what DrainPilot does with a node's cordon for the annotation signal. It cordons a node as a drain the
+ * annotation asks for starts (when configured), marking that it did; when the drain ends (no drain signal left, or
+ * cancelled) it uncordons only a node it marked. A node cordoned by someone else is never touched, and one a person
+ * uncordons during the drain is not cordoned again (the cordon is set once, at the drain's start).
  */
 public final class CordonRule {
     public enum Action {
@@ -22,11 +22,12 @@ public final class CordonRule {
      * @param enabled            {@code drainpilot.signal.annotation.cordon}
      * @param annotationAsks     the node's drain-requested annotation asks for a drain
      * @param drainGoesOn        the node drains (some drain signal) and is not cancelled
+     * @param drainStarts        this evaluation starts a new drain of the node
      * @param unschedulable      the node is cordoned now
      * @param cordonedByUs       the node carries DrainPilot's cordon mark
      */
-    public record Facts(boolean enabled, boolean annotationAsks, boolean drainGoesOn, boolean unschedulable,
-            boolean cordonedByUs) {
+    public record Facts(boolean enabled, boolean annotationAsks, boolean drainGoesOn, boolean drainStarts,
+            boolean unschedulable, boolean cordonedByUs) {
     }
 
     private CordonRule() {
@@ -39,7 +40,7 @@ public final class CordonRule {
             }
             return f.unschedulable() ? Action.UNCORDON : Action.CLEAR_MARK;
         }
-        if (f.enabled() && f.annotationAsks() && f.drainGoesOn() && !f.unschedulable()) {
+        if (f.enabled() && f.annotationAsks() && f.drainGoesOn() && f.drainStarts() && !f.unschedulable()) {
             return Action.CORDON;
         }
         return Action.NONE;

@@ -123,6 +123,23 @@ class CordonScenariosTest {
     }
 
     @Test
+    void aPersonWhoUncordonsDuringTheDrainIsNotOverruled() {
+        try (Harness h = new Harness(oneVm())) {
+            h.cluster.simulator().stallMigrationsOf(NS, "vm-a");
+            h.startDrainPilot();
+            h.requestDrain("node-1");
+            awaitCordon(h, true, "true");
+            cordonByHand(h, false);
+            h.awaitScans(5);
+            assertThat(h.evacuation("node-1")).isEqualTo(Names.IN_PROGRESS);
+            assertThat(cordoned(h.node("node-1"))).as("not cordoned again").isFalse();
+
+            h.annotateNode("node-1", Names.DRAIN_REQUESTED, null);
+            awaitCordon(h, false, null);
+        }
+    }
+
+    @Test
     void theCordonCanBeSwitchedOff() {
         try (Harness h = new Harness(oneVm())) {
             h.startDrainPilot(Map.of("drainpilot.signal.annotation.cordon", "false"));

@@ -7,33 +7,36 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 class CordonRuleTest {
 
-    @ParameterizedTest(name = "enabled={0} annotation={1} goesOn={2} cordoned={3} ours={4} -> {5}")
+    @ParameterizedTest(name = "enabled={0} annotation={1} goesOn={2} starts={3} cordoned={4} ours={5} -> {6}")
     @CsvSource({
-            // the annotation asks, the drain goes on: cordon a schedulable node
-            "true,  true,  true,  false, false, CORDON",
+            // a drain the annotation asks for starts: cordon a schedulable node
+            "true,  true,  true,  true,  false, false, CORDON",
             // switched off: never cordon
-            "false, true,  true,  false, false, NONE",
+            "false, true,  true,  true,  false, false, NONE",
             // cordoned before the drain (a person, Rancher): not ours, left alone now and at the end
-            "true,  true,  true,  true,  false, NONE",
-            "true,  false, false, true,  false, NONE",
+            "true,  true,  true,  true,  true,  false, NONE",
+            "true,  false, false, false, true,  false, NONE",
             // another signal drains the node (Harvester maintenance, the taint): not ours to cordon
-            "true,  false, true,  false, false, NONE",
+            "true,  false, true,  true,  false, false, NONE",
             // ours, still draining: keep it
-            "true,  true,  true,  true,  true,  NONE",
+            "true,  true,  true,  false, true,  true,  NONE",
             // ours, a person uncordoned it during the drain: not cordoned again
-            "true,  true,  true,  false, true,  NONE",
+            "true,  true,  true,  false, false, true,  NONE",
+            // someone else's cordon, lifted by a person during the drain: not cordoned either
+            "true,  true,  true,  false, false, false, NONE",
             // the drain ended (annotation removed, cancelled): uncordon what we cordoned
-            "true,  false, false, true,  true,  UNCORDON",
-            "true,  true,  false, true,  true,  UNCORDON",
+            "true,  false, false, false, true,  true,  UNCORDON",
+            "true,  true,  false, false, true,  true,  UNCORDON",
             // switched off meanwhile: what we cordoned is still ours to undo
-            "false, false, false, true,  true,  UNCORDON",
+            "false, false, false, false, true,  true,  UNCORDON",
             // ended, already schedulable again: only the mark goes
-            "true,  false, false, false, true,  CLEAR_MARK",
+            "true,  false, false, false, false, true,  CLEAR_MARK",
             // no drain, nothing of ours
-            "true,  false, false, false, false, NONE",
+            "true,  false, false, false, false, false, NONE",
     })
-    void decides(boolean enabled, boolean annotation, boolean goesOn, boolean cordoned, boolean ours,
+    void decides(boolean enabled, boolean annotation, boolean goesOn, boolean starts, boolean cordoned, boolean ours,
             CordonRule.Action expected) {
-        assertThat(CordonRule.decide(new CordonRule.Facts(enabled, annotation, goesOn, cordoned, ours))).isEqualTo(expected);
+        assertThat(CordonRule.decide(new CordonRule.Facts(enabled, annotation, goesOn, starts, cordoned, ours)))
+                .isEqualTo(expected);
     }
 }
