@@ -9,6 +9,7 @@ import io.drainpilot.kubevirt.VirtualMachineInstanceMigration;
 import io.drainpilot.kubevirt.WriteFence;
 import io.drainpilot.names.Bookkeeping;
 import io.drainpilot.names.Names;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.drainpilot.observe.DrainMetrics;
 import io.drainpilot.plan.InFlightMigrations;
 import io.drainpilot.plan.TargetSteering;
@@ -65,13 +66,36 @@ public class MigrationTracker {
         this.clock = clock;
     }
 
-    /** Nodes with a migration of ours under way: their deadlines are checked at every await tick. */
+    /**
+     * Nodes with a migration of ours: their deadlines are checked at every await tick. A migration of ours that has
+     * ended on a node with no drain open any more (the drain was withdrawn before its release counted them) is
+     * cleared here instead, so nothing brings the timer back to that node.
+     */
     public Set<String> nodesWithOurMigrations() {
         Set<String> out = new TreeSet<>();
         for (VirtualMachineInstanceMigration m : view.migrations()) {
-            if (Triage.isOurs(m)) {
-                Optional.ofNullable(ClusterView.sourceNode(m)).ifPresent(out::add);
+            if (!Triage.isOurs(m)) {
+                continue;
             }
+            String node = ClusterView.sourceNode(m);
+            if (node == null) {
+                continue;
+            }
+            // startDrain writes the node's state before any migration of the drain exists: no state, no open drain
+            boolean drainOver = view.node(node).map(n -> n.getMetadata().getAnnotations() == null
+                    || n.getMetadata().getAnnotations().get(Names.EVACUATION) == null).orElse(false);
+            if (drainOver && m.phase().isFinal() && !settings.dryRun) {
+                try {
+                    api.deleteMigration(m.getMetadata().getNamespace(), m.getMetadata().getName());
+                    LOG.info("Node {}: migration {}/{} of a drain that is over cleared", node,
+                            m.getMetadata().getNamespace(), m.getMetadata().getName());
+                    continue;
+                } catch (KubernetesClientException e) {
+                    LOG.debug("Node {}: clearing migration {} failed, next tick: {}", node, m.getMetadata().getName(),
+                            e.getMessage());
+                }
+            }
+            out.add(node);
         }
         return out;
     }

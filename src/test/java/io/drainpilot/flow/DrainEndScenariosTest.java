@@ -109,6 +109,32 @@ class DrainEndScenariosTest {
         }
     }
 
+    @Test
+    void aDrainWithdrawnMidwayLeavesNoMigrationOfOursBehind() {
+        try (Harness h = new Harness(threeNodes()
+                .vm(Scenario.vm(NS, "moves").on("node-1").hostModel().memory("1Gi"))
+                .vm(Scenario.vm(NS, "slow").on("node-1").hostModel().memory("1Gi")).build())) {
+            h.cluster.simulator().stallMigrationsOf(NS, "slow");
+            h.startDrainPilot();
+            h.requestDrain("node-1");
+            await().atMost(Harness.PATIENCE).until(() -> oursFrom(h, "node-1").stream()
+                    .anyMatch(m -> m.vmiName().equals("moves") && m.phase() == MigrationPhase.SUCCEEDED));
+            await().atMost(Harness.PATIENCE).until(() -> oursFrom(h, "node-1").stream()
+                    .anyMatch(m -> m.vmiName().equals("slow") && m.phase() == MigrationPhase.RUNNING));
+
+            // the operator withdraws the drain; the migration under way runs to its end
+            h.annotateNode("node-1", Names.DRAIN_REQUESTED, null);
+            await().atMost(Harness.PATIENCE).until(() -> h.evacuation("node-1") == null);
+            h.cluster.simulator().clearFaultsOf(NS, "slow");
+
+            // once they have ended, DrainPilot's migrations of the withdrawn drain are cleared: nothing keeps the
+            // await timer coming back to this node
+            await().atMost(Harness.PATIENCE).untilAsserted(() -> assertThat(oursFrom(h, "node-1"))
+                    .as("DrainPilot's migrations from a node no longer draining").isEmpty());
+            assertThat(h.nodeOf(NS, "slow")).isNotEqualTo("node-1");
+        }
+    }
+
     private static List<Event> events(Harness h, String reason) {
         return h.kube.v1().events().inAnyNamespace().list().getItems().stream()
                 .filter(e -> reason.equals(e.getReason())).toList();
