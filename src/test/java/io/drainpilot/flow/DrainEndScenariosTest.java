@@ -22,8 +22,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /**
- * No endless loops through the real routes: a node deleted during its drain ends that drain cleanly, and one
- * migration that cannot be handled never holds up the others.
+ * How drains end, through the real routes: a node deleted during its drain ends that drain cleanly, one migration
+ * that cannot be handled never holds up the others, a withdrawn drain leaves nothing behind, and a VM arriving on
+ * the node holds the release until it is moved off again.
  */
 class DrainEndScenariosTest {
     private static final String NS = "default";
@@ -132,6 +133,39 @@ class DrainEndScenariosTest {
             await().atMost(Harness.PATIENCE).untilAsserted(() -> assertThat(oursFrom(h, "node-1"))
                     .as("DrainPilot's migrations from a node no longer draining").isEmpty());
             assertThat(h.nodeOf(NS, "slow")).isNotEqualTo("node-1");
+        }
+    }
+
+    @Test
+    void aVmArrivingOnTheDrainingNodeHoldsTheReleaseAndIsMovedOffAgain() {
+        try (Harness h = new Harness(threeNodes()
+                .vm(Scenario.vm(NS, "leaves").on("node-1").hostModel().memory("1Gi"))
+                .vm(Scenario.vm(NS, "arrives").on("node-2").hostModel().memory("1Gi")).build())) {
+            // a person moves "arrives" to node-1 just before its drain is asked for
+            h.cluster.simulator().stallMigrationsOf(NS, "arrives");
+            VirtualMachineInstanceMigration byHand = new VirtualMachineInstanceMigration();
+            byHand.setMetadata(new io.fabric8.kubernetes.api.model.ObjectMetaBuilder().withNamespace(NS)
+                    .withName("by-hand").build());
+            byHand.setSpec(new VirtualMachineInstanceMigration.Spec());
+            byHand.getSpec().vmiName = "arrives";
+            byHand.getSpec().addedNodeSelector = Map.of(io.drainpilot.plan.TargetSteering.HOSTNAME_LABEL, "node-1");
+            h.kube.resource(byHand).create();
+            await().atMost(Harness.PATIENCE).until(() -> h.kube.resources(VirtualMachineInstanceMigration.class)
+                    .inNamespace(NS).withName("by-hand").get().phase() == MigrationPhase.RUNNING);
+
+            h.startDrainPilot();
+            h.requestDrain("node-1");
+            await().atMost(Harness.PATIENCE).until(() -> "node-2".equals(h.nodeOf(NS, "leaves"))
+                    || "node-3".equals(h.nodeOf(NS, "leaves")));
+            // node-1 is empty of its own VMs, but one is on its way there: no release
+            await().during(Duration.ofSeconds(1)).atMost(Harness.PATIENCE)
+                    .until(() -> !Names.COMPLETED.equals(h.evacuation("node-1")));
+
+            h.cluster.simulator().clearFaultsOf(NS, "arrives");
+            h.awaitEvacuation("node-1", Names.COMPLETED);
+            assertThat(h.nodeOf(NS, "arrives")).as("the VM that arrived was moved off again").isNotEqualTo("node-1");
+            assertThat(h.kube.resources(VirtualMachineInstanceMigration.class).inNamespace(NS).withName("by-hand").get()
+                    .phase()).isEqualTo(MigrationPhase.SUCCEEDED);
         }
     }
 
