@@ -3,8 +3,6 @@ package io.drainpilot.plan;
 import io.drainpilot.kubevirt.KubeVirt;
 
 import java.util.Optional;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * Whether KubeVirt keeps a migration on the source node's CPU vendor: from 1.8 its target pod gets the source's
@@ -13,7 +11,6 @@ import java.util.regex.Pattern;
  * migration Pending until it fails.
  */
 public final class CpuVendorRule {
-    private static final Pattern VERSION = Pattern.compile("v?(\\d+)\\.(\\d+).*");
 
     private CpuVendorRule() {
     }
@@ -23,12 +20,6 @@ public final class CpuVendorRule {
     }
 
     static boolean applies(String version) {
-        Matcher m = version == null ? null : VERSION.matcher(version.trim());
-        if (m == null || !m.matches()) {
-            return true;
-        }
-        int major = Integer.parseInt(m.group(1));
-        int minor = Integer.parseInt(m.group(2));
-        return major > 1 || (major == 1 && minor >= 8);
+        return ReleaseVersion.parse(version).map(v -> v.atLeast(1, 8)).orElse(true);
     }
 }

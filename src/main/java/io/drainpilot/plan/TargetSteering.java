@@ -7,8 +7,6 @@ import java.util.Collection;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * Whether a VMIM may name its target ({@code spec.addedNodeSelector}, KubeVirt 1.6+), and how: by the target's own
@@ -18,7 +16,6 @@ import java.util.regex.Pattern;
  */
 public final class TargetSteering {
     public static final String HOSTNAME_LABEL = "kubernetes.io/hostname";
-    private static final Pattern VERSION = Pattern.compile("v?(\\d+)\\.(\\d+).*");
 
     private TargetSteering() {
     }
@@ -56,12 +53,6 @@ public final class TargetSteering {
     }
 
     static boolean supportsAddedNodeSelector(String version) {
-        Matcher m = VERSION.matcher(version.trim());
-        if (!m.matches()) {
-            return false;
-        }
-        int major = Integer.parseInt(m.group(1));
-        int minor = Integer.parseInt(m.group(2));
-        return major > 1 || (major == 1 && minor >= 6);
+        return ReleaseVersion.parse(version).map(v -> v.atLeast(1, 6)).orElse(false);
     }
 }

@@ -3,8 +3,6 @@ package io.drainpilot.plan;
 import io.drainpilot.work.HarvesterUpgrade;
 
 import java.util.Optional;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * How DrainPilot takes part in a Harvester upgrade, and why. Pure.
@@ -39,7 +37,6 @@ public final class UpgradeMode {
         }
     }
 
-    private static final Pattern VERSION = Pattern.compile("v?(\\d+)\\.(\\d+).*");
 
     private UpgradeMode() {
     }
@@ -80,18 +77,11 @@ public final class UpgradeMode {
 
     /** The pause map arrived with Harvester v1.7. */
     public static boolean honoursPauseMap(String version) {
-        Matcher m = version == null ? null : VERSION.matcher(version.trim());
-        if (m == null || !m.matches()) {
-            return false;
-        }
-        int major = Integer.parseInt(m.group(1));
-        int minor = Integer.parseInt(m.group(2));
-        return major > 1 || (major == 1 && minor >= 7);
+        return ReleaseVersion.parse(version).map(v -> v.atLeast(1, 7)).orElse(false);
     }
 
     /** The minor release (5 for v1.5.2), or -1 when unknown. */
     public static int minor(String version) {
-        Matcher m = version == null ? null : VERSION.matcher(version.trim());
-        return m != null && m.matches() && Integer.parseInt(m.group(1)) == 1 ? Integer.parseInt(m.group(2)) : -1;
+        return ReleaseVersion.parse(version).filter(v -> v.major() == 1).map(ReleaseVersion::minor).orElse(-1);
     }
 }
