@@ -38,10 +38,10 @@ class RestartScenariosTest {
     }
 
     private static void cordon(Harness h, String node, boolean unschedulable) {
-        h.kube.nodes().withName(node).edit(n -> {
+        Harness.retryOnConflict(() -> h.kube.nodes().withName(node).edit(n -> {
             n.getSpec().setUnschedulable(unschedulable); // as a real drain does: nothing new lands here
             return n;
-        });
+        }));
     }
 
     @ParameterizedTest
