@@ -98,6 +98,10 @@ public class DrainPilotConfiguration implements CamelConfiguration {
         registry.bind("kubernetesApiHealthCheck", new KubernetesApiHealthCheck(api, settings.healthApiTimeout, view::notSynced));
         DrainMetrics metrics = registry.findSingleByType(DrainMetrics.class);
         observeLeadership(context, settings, metrics);
+        registry.lookupByNameAndType("statusJson", StatusJson.class).leadership(() -> !settings.leaderEnabled
+                ? StatusJson.Leadership.SINGLE
+                : new StatusJson.Leadership(fence.mayWrite() ? StatusJson.Role.LEADER : StatusJson.Role.FOLLOWER,
+                        LeaderElection.leader(context, settings.leaderGroup).orElse(null)));
         context.getManagementStrategy().addEventNotifier(new ScanCompletions(metrics, Clock.systemUTC()));
         view.start();
         context.addLifecycleStrategy(new org.apache.camel.support.LifecycleStrategySupport() {
@@ -253,7 +257,7 @@ public class DrainPilotConfiguration implements CamelConfiguration {
         metrics.board(board);
         registry.bind("drainMetrics", metrics);
         registry.bind("statusBoard", board);
-        registry.bind("statusJson", new StatusJson(board));
+        registry.bind("statusJson", new StatusJson(board, settings.dryRun, view::nodes, scanner::signalsOf));
         registry.bind("settings", settings);
         registry.bind("clusterApi", api);
         registry.bind("clusterView", view);

@@ -132,6 +132,19 @@ public class DrainScanner {
         this.evacuation = evacuation;
     }
 
+    /**
+     * The drain signals these nodes carry now, read from the view only: no bookkeeping, no problem report, no write
+     * (what a follower's status shows).
+     */
+    public Map<String, List<String>> signalsOf(List<Node> nodes) {
+        Map<String, DrainRequest.RancherHook> hooks = settings.signalRancherHook
+                ? signals.hooksByMachine(view.planSecrets(), (secret, problem) -> { })
+                : Map.of();
+        Map<String, List<String>> out = new java.util.HashMap<>();
+        nodes.forEach(n -> out.put(n.getMetadata().getName(), signals.signalsOf(n, hookOf(n, hooks))));
+        return out;
+    }
+
     /** The nodes the last scan or request found draining. */
     public Set<String> draining() {
         return Set.copyOf(draining);

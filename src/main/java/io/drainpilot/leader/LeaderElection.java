@@ -66,6 +66,23 @@ public final class LeaderElection {
         }
     }
 
+    /**
+     * The pod that holds the group's Lease as Camel's election view last read it (a follower reads the Lease at every
+     * retry period anyway: no request of its own); empty without leader election or while no one holds it.
+     */
+    public static java.util.Optional<String> leader(CamelContext context, String group) {
+        try {
+            org.apache.camel.cluster.CamelClusterService service =
+                    context.hasService(org.apache.camel.cluster.CamelClusterService.class);
+            if (service == null) {
+                return java.util.Optional.empty();
+            }
+            return service.getView(group).getLeader().map(org.apache.camel.cluster.CamelClusterMember::getId);
+        } catch (Exception e) {
+            return java.util.Optional.empty();
+        }
+    }
+
     static Map<String, String> labels(String selector) {
         Map<String, String> out = new LinkedHashMap<>();
         for (String pair : selector.split(",")) {

@@ -33,6 +33,9 @@ public class StatusBoard {
     }
 
     private final Map<String, NodeCard> nodes = new ConcurrentHashMap<>();
+    private final DrainHistory history = new DrainHistory();
+    /** Each card's drain id (kept beside the cards, for the history entry when the card goes). */
+    private final Map<String, String> drainIds = new ConcurrentHashMap<>();
     private final List<Runnable> listeners = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     /** Runs after every change of the board (the state gauge follows it). */
@@ -64,13 +67,42 @@ public class StatusBoard {
         Map<String, String> a = plan.request().node() == null || plan.request().node().getMetadata() == null ? null
                 : plan.request().node().getMetadata().getAnnotations();
         EvacuationSummary summary = a == null ? null : EvacuationSummary.parse(a.get(io.drainpilot.names.Names.EVACUATION_SUMMARY));
+        String drainId = a == null ? null : a.get(io.drainpilot.names.Bookkeeping.DRAIN_ID);
+        if (drainId == null) {
+            drainIds.remove(plan.node());
+        } else {
+            drainIds.put(plan.node(), drainId);
+        }
         nodes.put(plan.node(), new NodeCard(plan.node(), state, plan.request().signals(), vms, Instant.now(), summary));
+        if (io.drainpilot.names.Names.COMPLETED.equals(state) || io.drainpilot.names.Names.CANCELLED.equals(state)) {
+            history.ended(plan.node(), drainId,
+                    io.drainpilot.names.Names.COMPLETED.equals(state) ? DrainHistory.Outcome.COMPLETED
+                            : DrainHistory.Outcome.CANCELLED, state, summary, Instant.now());
+        }
         changed();
+    }
+
+    /** The drains this replica saw end (memory only). */
+    public DrainHistory history() {
+        return history;
     }
 
     /** A node no scan reports any more (drain over or withdrawn) leaves the board. */
     public void retainOnly(java.util.Collection<String> drainingNodes) {
-        if (nodes.keySet().retainAll(drainingNodes)) {
+        boolean removed = false;
+        for (NodeCard c : List.copyOf(nodes.values())) {
+            if (!drainingNodes.contains(c.node()) && nodes.remove(c.node(), c)) {
+                removed = true;
+                String drainId = drainIds.remove(c.node());
+                if (!io.drainpilot.names.Names.COMPLETED.equals(c.state())
+                        && !io.drainpilot.names.Names.CANCELLED.equals(c.state())) {
+                    // the drain signal (or the Node) went before the drain completed
+                    history.ended(c.node(), drainId, DrainHistory.Outcome.WITHDRAWN, c.state(), c.summary(),
+                            Instant.now());
+                }
+            }
+        }
+        if (removed) {
             changed();
         }
     }

@@ -16,18 +16,61 @@ import java.util.TreeMap;
 /**
  * What {@code GET /drainpilot/status} answers (routes/status.camel.yaml): the {@link StatusBoard} as JSON, one
  * entry per node with its state, signals, VM counts per state, progress and each VM's line; and the page at
- * {@code GET /drainpilot/} that shows it.
+ * {@code GET /drainpilot/} that shows it. Every replica answers: the leader (or a single process) from its board, a
+ * follower from the nodes' annotations in its cluster view ({@link AnnotatedNodes}); both add the drains that ended
+ * lately ({@link DrainHistory}), this replica's role and the leader's name.
  */
 public class StatusJson {
+    /** This replica's part, as the status JSON spells it. */
+    public enum Role {
+        /** Leader election on, and this replica holds the Lease: it evaluates and writes. */
+        LEADER("leader"),
+        /** Leader election on, another replica (or none yet) holds the Lease: this one only watches. */
+        FOLLOWER("follower"),
+        /** Leader election off: the only process. */
+        SINGLE("single");
+
+        private final String wire;
+
+        Role(String wire) {
+            this.wire = wire;
+        }
+
+        public String wire() {
+            return wire;
+        }
+    }
+
+    /** This replica's role and the current Lease holder's pod name (null when unknown or without election). */
+    public record Leadership(Role role, String leader) {
+        public static final Leadership SINGLE = new Leadership(Role.SINGLE, null);
+    }
+
     private static final ObjectMapper JSON = new ObjectMapper();
     /** VM states that mean DrainPilot is done with the VM (its fallback applied). */
     private static final String SETTLED = "Settled";
 
     private final StatusBoard board;
     private final String page;
+    private final boolean dryRun;
+    private final java.util.function.Supplier<List<io.fabric8.kubernetes.api.model.Node>> nodes;
+    private final java.util.function.Function<List<io.fabric8.kubernetes.api.model.Node>, Map<String, List<String>>> signals;
+    private volatile java.util.function.Supplier<Leadership> leadership = () -> Leadership.SINGLE;
 
     public StatusJson(StatusBoard board) {
+        this(board, false, List::of, n -> Map.of());
+    }
+
+    /**
+     * @param nodes   the cached nodes (no request): a follower's cards and every replica's history come from them
+     * @param signals the drain signals of the given nodes, read without writing anything
+     */
+    public StatusJson(StatusBoard board, boolean dryRun, java.util.function.Supplier<List<io.fabric8.kubernetes.api.model.Node>> nodes,
+            java.util.function.Function<List<io.fabric8.kubernetes.api.model.Node>, Map<String, List<String>>> signals) {
         this.board = board;
+        this.dryRun = dryRun;
+        this.nodes = nodes;
+        this.signals = signals;
         try (InputStream in = StatusJson.class.getResourceAsStream("/drainpilot/status.html")) {
             if (in == null) {
                 throw new IllegalStateException("drainpilot/status.html missing from the classpath");
@@ -38,12 +81,36 @@ public class StatusJson {
         }
     }
 
-    /** The board as a JSON document. */
+    /** Who leads: asked at every render (Camel's leader election view, no request). */
+    public void leadership(java.util.function.Supplier<Leadership> leadership) {
+        this.leadership = leadership;
+    }
+
+    /** The board (or, on a follower, the nodes' annotations) as a JSON document. */
     public String render() throws IOException {
         Map<String, Object> out = new LinkedHashMap<>();
-        out.put("generatedAt", Instant.now().toString());
+        Instant now = Instant.now();
+        out.put("generatedAt", now.toString());
         out.put("version", io.drainpilot.config.BuildVersion.current());
-        out.put("nodes", board.cards().stream().map(StatusJson::node).toList());
+        Leadership who = leadership.get();
+        out.put("role", who.role().wire());
+        out.put("leader", who.leader());
+        out.put("dryRun", dryRun);
+        List<io.fabric8.kubernetes.api.model.Node> cached = nodes.get();
+        if (who.role() == Role.FOLLOWER) {
+            // a follower evaluates nothing: its board is empty, the leader's annotations are not
+            out.put("nodesFrom", "annotations");
+            out.put("nodes", AnnotatedNodes.cards(cached, signals, now).stream().map(c -> {
+                Map<String, Object> n = node(c);
+                n.put("source", "annotations");
+                return n;
+            }).toList());
+        } else {
+            out.put("nodesFrom", "board");
+            out.put("nodes", board.cards().stream().map(StatusJson::node).toList());
+        }
+        out.put("history", DrainHistory.merge(board.history().entries(), DrainHistory.fromNodes(cached)).stream()
+                .map(StatusJson::history).toList());
         StatusBoard.HarvesterCard h = board.harvester();
         Map<String, Object> harvester = new LinkedHashMap<>();
         harvester.put("mode", h.mode());
@@ -57,6 +124,19 @@ public class StatusJson {
     /** The self-contained HTML page (no external assets). */
     public String page() {
         return page;
+    }
+
+    static Map<String, Object> history(DrainHistory.Entry e) {
+        Map<String, Object> h = new LinkedHashMap<>();
+        h.put("node", e.node());
+        h.put("drainId", e.drainId());
+        h.put("outcome", e.outcome().wire());
+        h.put("lastState", e.lastState());
+        h.put("startedAt", e.startedAt());
+        h.put("endedAt", e.endedAt());
+        h.put("counts", e.summary());
+        h.put("source", e.source());
+        return h;
     }
 
     static Map<String, Object> node(StatusBoard.NodeCard c) {

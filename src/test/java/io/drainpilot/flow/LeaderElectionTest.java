@@ -56,7 +56,7 @@ class LeaderElectionTest {
         }
     }
 
-    private static Map<String, String> replica(String pod) {
+    static Map<String, String> replica(String pod) {
         return Map.of("drainpilot.leader.enabled", "true", "drainpilot.leader.pod-name", pod,
                 "drainpilot.leader.namespace", NS, "drainpilot.leader.lease-duration", "3s",
                 "drainpilot.leader.renew-deadline", "2s", "drainpilot.leader.retry-period", "200ms");
@@ -67,7 +67,7 @@ class LeaderElectionTest {
     }
 
     /** A Running, Ready pod with the Deployment's labels: what the Lease candidates are checked against. */
-    private static void candidatePod(Harness h, String name) {
+    static void candidatePod(Harness h, String name) {
         h.kube.pods().inNamespace(NS).resource(new PodBuilder().withNewMetadata().withName(name).withNamespace(NS)
                 .addToLabels("app.kubernetes.io/name", "drainpilot").endMetadata()
                 .withNewSpec().addNewContainer().withName("drainpilot").withImage("drainpilot:test").endContainer().endSpec()
