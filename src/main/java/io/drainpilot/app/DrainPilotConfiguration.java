@@ -257,7 +257,9 @@ public class DrainPilotConfiguration implements CamelConfiguration {
         metrics.board(board);
         registry.bind("drainMetrics", metrics);
         registry.bind("statusBoard", board);
-        registry.bind("statusJson", new StatusJson(board, settings.dryRun, view::nodes, scanner::signalsOf));
+        StatusJson statusJson = new StatusJson(board, settings.dryRun, view::nodes, scanner::signalsOf);
+        statusJson.namespace(settings.leaderNamespace);
+        registry.bind("statusJson", statusJson);
         registry.bind("settings", settings);
         registry.bind("clusterApi", api);
         registry.bind("clusterView", view);

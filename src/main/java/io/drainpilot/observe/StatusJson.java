@@ -53,6 +53,7 @@ public class StatusJson {
     private final StatusBoard board;
     private final String page;
     private final boolean dryRun;
+    private volatile String namespace;
     private final java.util.function.Supplier<List<io.fabric8.kubernetes.api.model.Node>> nodes;
     private final java.util.function.Function<List<io.fabric8.kubernetes.api.model.Node>, Map<String, List<String>>> signals;
     private volatile java.util.function.Supplier<Leadership> leadership = () -> Leadership.SINGLE;
@@ -81,6 +82,11 @@ public class StatusJson {
         }
     }
 
+    /** The namespace DrainPilot runs in (where its own objects are), for the page's kubectl hints. */
+    public void namespace(String namespace) {
+        this.namespace = namespace;
+    }
+
     /** Who leads: asked at every render (Camel's leader election view, no request). */
     public void leadership(java.util.function.Supplier<Leadership> leadership) {
         this.leadership = leadership;
@@ -96,6 +102,7 @@ public class StatusJson {
         out.put("role", who.role().wire());
         out.put("leader", who.leader());
         out.put("dryRun", dryRun);
+        out.put("namespace", namespace);
         List<io.fabric8.kubernetes.api.model.Node> cached = nodes.get();
         if (who.role() == Role.FOLLOWER) {
             // a follower evaluates nothing: its board is empty, the leader's annotations are not

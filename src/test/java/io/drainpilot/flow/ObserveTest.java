@@ -142,10 +142,14 @@ class ObserveTest {
             Answer page = get(rt, "/drainpilot/");
             assertThat(page.status()).isEqualTo(200);
             assertThat(page.contentType()).startsWith("text/html");
-            assertThat(page.body()).contains("<title>DrainPilot status</title>").contains("+ 'status'")
+            assertThat(page.body()).contains("<title>DrainPilot status</title>").contains("STATUS_URL = 'status'")
                     .doesNotContain("src=\"http").doesNotContain("href=\"http");
             Answer bare = get(rt, "/drainpilot");
             assertThat(bare.status()).as("/drainpilot redirects").isEqualTo(302);
+            // relative, so a proxy's path prefix stays in front of it
+            assertThat(HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + Harness.port(rt) + "/drainpilot"))
+                    .GET().build(), HttpResponse.BodyHandlers.discarding()).headers().firstValue("Location"))
+                    .hasValue("drainpilot/");
         }
     }
 

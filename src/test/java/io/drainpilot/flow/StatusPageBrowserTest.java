@@ -7,12 +7,21 @@ import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import com.sun.net.httpserver.HttpServer;
+
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -49,14 +58,127 @@ class StatusPageBrowserTest {
                     .contains(">default/host-model-vm</td>")
                     .contains("<span class=\"Migrating\">Migrating</span>")
                     .contains("1 of 2 done (50%)")
-                    .contains("role=\"progressbar\"")
-                    .doesNotContain("Cannot read /drainpilot/status");
+                    // a native progress bar with its values and a visible label tied to it
+                    .containsPattern("<label class=\"progress-label\" for=\"(n\\d+)-progress\">Evacuation of node-1</label>"
+                            + "<progress id=\"\\1-progress\" max=\"2\" value=\"1\"")
+                    .contains("aria-live=\"polite\"")
+                    .contains("this replica: single")
+                    .contains("version dev")
+                    .contains("id=\"dry-run\" hidden=\"\"")
+                    .contains("id=\"error\" role=\"alert\" hidden=\"\"");
 
             // a picture for people: target/status-page.png (not asserted)
             Path png = Path.of("target", "status-page.png").toAbsolutePath();
             java.nio.file.Files.deleteIfExists(png); // an old picture must not pass for this run's
             chromium("--screenshot=" + png, "--window-size=1200,800", "--virtual-time-budget=5000", url);
             assertThat(png).exists();
+        }
+    }
+
+    /**
+     * Behind a path prefix, as {@code kubectl proxy} serves a Service: the page is opened at the prefixed
+     * {@code /drainpilot} (no slash), follows the relative redirect, reads {@code status} relative to itself; between
+     * two polls the node's drain is cancelled, and the live region says so (and says nothing on the polls before).
+     */
+    @Test
+    void behindAProxyPrefixThePageReadsItsStatusRelativelyAndAnnouncesAChange() throws Exception {
+        Assumptions.assumeTrue(Files.isExecutable(CHROMIUM), "headless Chromium not found at " + CHROMIUM);
+        try (Harness h = new Harness(Scenarios.heterogeneous())) {
+            h.cluster.simulator().stallMigrationsOf("default", "host-model-vm");
+            DrainPilotRuntime rt = h.startDrainPilot();
+            h.requestDrain("node-1");
+            await().atMost(Harness.PATIENCE).until(() -> ObserveTest.get(rt, "/drainpilot/status").body().contains("\"Migrating\""));
+            Runnable cancel = () -> {
+                Harness.annotateNode(h.kube, "node-1", Names.CANCEL, "true");
+                await().atMost(Harness.PATIENCE).until(() -> ObserveTest.get(rt, "/drainpilot/status").body()
+                        .contains("\"state\":\"" + Names.CANCELLED + "\""));
+            };
+            try (PrefixProxy proxy = new PrefixProxy(Harness.port(rt), 3, cancel)) {
+                String dom = chromium("--dump-dom", "--virtual-time-budget=10000", proxy.url("/drainpilot"));
+                assertThat(proxy.paths).as("the redirect kept the prefix and the script read status under it")
+                        .contains("/drainpilot", "/drainpilot/", "/drainpilot/status");
+                assertThat(proxy.redirects).containsOnly("drainpilot/");
+                assertThat(proxy.statusReads.get()).as("the page polled past the change").isGreaterThan(3);
+                assertThat(dom).as(dom)
+                        .contains("data-node=\"node-1\"")
+                        .contains("data-state=\"" + Names.CANCELLED + "\"")
+                        .contains("id=\"error\" role=\"alert\" hidden=\"\"");
+                String live = dom.substring(dom.indexOf("id=\"announce\""));
+                live = live.substring(0, live.indexOf("</p>"));
+                assertThat(live).as("the live region").contains("aria-live=\"polite\"")
+                        .contains("node-1: " + Names.IN_PROGRESS + " → " + Names.CANCELLED)
+                        .contains("drain of node-1 ended: " + Names.CANCELLED);
+            }
+        }
+    }
+
+    @Test
+    void aDryRunSaysSoInABanner() throws Exception {
+        Assumptions.assumeTrue(Files.isExecutable(CHROMIUM), "headless Chromium not found at " + CHROMIUM);
+        try (Harness h = new Harness(Scenarios.heterogeneous())) {
+            DrainPilotRuntime rt = h.startDrainPilot(java.util.Map.of("drainpilot.dry-run", "true"));
+            h.requestDrain("node-1");
+            await().atMost(Harness.PATIENCE).until(() -> ObserveTest.get(rt, "/drainpilot/status").body().contains("\"DryRun\""));
+            String dom = chromium("--dump-dom", "--virtual-time-budget=5000", "http://127.0.0.1:" + Harness.port(rt) + "/drainpilot/");
+            assertThat(dom).as(dom)
+                    .contains("<p class=\"banner\" id=\"dry-run\">Dry run: DrainPilot plans and reports what it would do")
+                    .contains("<span class=\"badge DryRun\">DryRun</span>");
+        }
+    }
+
+    /**
+     * Serves DrainPilot under {@code /api/v1/namespaces/drainpilot/services/drainpilot:9876/proxy/} as the API
+     * server's service proxy does: the rest of the path goes to DrainPilot as it is, answers come back unchanged
+     * (a relative Location too). Before answering the n-th status read it runs a change and waits for it.
+     */
+    static final class PrefixProxy implements AutoCloseable {
+        static final String PREFIX = "/api/v1/namespaces/drainpilot/services/drainpilot:9876/proxy";
+        final List<String> paths = new CopyOnWriteArrayList<>();
+        final List<String> redirects = new CopyOnWriteArrayList<>();
+        final AtomicInteger statusReads = new AtomicInteger();
+        private final HttpServer server;
+        private final HttpClient http = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NEVER).build();
+
+        PrefixProxy(int target, int changeAtRead, Runnable change) throws java.io.IOException {
+            server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+            server.createContext("/", ex -> {
+                try (ex) {
+                    String path = ex.getRequestURI().getRawPath();
+                    if (!path.startsWith(PREFIX + "/")) {
+                        ex.sendResponseHeaders(404, -1);
+                        return;
+                    }
+                    String rest = path.substring(PREFIX.length());
+                    paths.add(rest);
+                    if (rest.equals("/drainpilot/status") && statusReads.incrementAndGet() == changeAtRead) {
+                        change.run(); // the page's fetch waits meanwhile, as behind a slow proxy
+                    }
+                    HttpResponse<byte[]> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + target + rest
+                            + (ex.getRequestURI().getRawQuery() == null ? "" : "?" + ex.getRequestURI().getRawQuery())))
+                            .GET().build(), HttpResponse.BodyHandlers.ofByteArray());
+                    r.headers().firstValue("Content-Type").ifPresent(v -> ex.getResponseHeaders().set("Content-Type", v));
+                    r.headers().firstValue("Location").ifPresent(v -> {
+                        redirects.add(v);
+                        ex.getResponseHeaders().set("Location", v);
+                    });
+                    ex.sendResponseHeaders(r.statusCode(), r.body().length == 0 ? -1 : r.body().length);
+                    if (r.body().length > 0) {
+                        ex.getResponseBody().write(r.body());
+                    }
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+            server.start();
+        }
+
+        String url(String path) {
+            return "http://127.0.0.1:" + server.getAddress().getPort() + PREFIX + path;
+        }
+
+        @Override
+        public void close() {
+            server.stop(0);
         }
     }
 
