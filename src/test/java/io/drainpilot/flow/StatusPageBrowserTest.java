@@ -127,6 +127,81 @@ class StatusPageBrowserTest {
     }
 
     /**
+     * The fields that arrive with the live migration data and the drain reports (per node in flight, queued, holds,
+     * ETA; per VM phase, target, attempt, elapsed against deadline, bytes and percent; a report ConfigMap per ended
+     * drain), and a follower's answer: the page as served, fed a status document that has them all.
+     */
+    @Test
+    void thePageRendersEveryOptionalFieldWhenPresent() throws Exception {
+        Assumptions.assumeTrue(Files.isExecutable(CHROMIUM), "headless Chromium not found at " + CHROMIUM);
+        String status = """
+                {"generatedAt":"2026-01-01T10:00:00Z","version":"1.2.3","role":"follower","leader":"drainpilot-a",
+                 "dryRun":false,"namespace":"drainpilot","nodesFrom":"board",
+                 "harvester":{"mode":"conductor","why":"Harvester v1.7.0 has the pause map","upgrade":"hvst-upgrade-1",
+                              "nodeStates":{"node-7":"PreDraining"}},
+                 "nodes":[{"node":"node-7","state":"InProgress","signals":["annotation drainpilot.io/drain-requested"],
+                   "counts":{"Migrating":1},"progress":{"done":1,"total":6,"from":"summary"},
+                   "summary":{"total":6,"migrated":1,"pending":3,"inFlight":2,"failed":1,"fellBack":0,
+                              "startedAt":"2026-01-01T09:50:00Z","updatedAt":"2026-01-01T09:59:00Z"},
+                   "inFlight":2,"queued":3,"holds":["default/db: waits for a migration slot","node-9 is not Ready"],
+                   "etaSeconds":420,"seenAt":"2026-01-01T10:00:00Z",
+                   "vms":[{"namespace":"default","name":"db","state":"Migrating","detail":"migration drainpilot-db-x-2",
+                           "phase":"Running","target":"node-9","attempt":2,"elapsedSeconds":42,"deadlineSeconds":300,
+                           "bytesProcessed":1073741824,"bytesRemaining":3221225472,"progressPercent":25}]}],
+                 "history":[{"node":"node-3","drainId":"d3","outcome":"Completed","lastState":"Completed",
+                   "startedAt":"2026-01-01T08:00:00Z","endedAt":"2026-01-01T08:20:00Z",
+                   "counts":{"total":4,"migrated":3,"fellBack":1,"failed":0,"pending":0,"inFlight":0},
+                   "source":"annotations","reportConfigMap":"drainpilot-report-node-3-d3"}]}
+                """;
+        String page = new String(StatusPageBrowserTest.class.getResourceAsStream("/drainpilot/status.html").readAllBytes(),
+                StandardCharsets.UTF_8);
+        HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        server.createContext("/", ex -> {
+            try (ex) {
+                String path = ex.getRequestURI().getPath();
+                byte[] body = (path.equals("/drainpilot/") ? page : path.equals("/drainpilot/status") ? status : "")
+                        .getBytes(StandardCharsets.UTF_8);
+                ex.getResponseHeaders().set("Content-Type", path.endsWith("status") ? "application/json" : "text/html");
+                ex.sendResponseHeaders(body.length == 0 ? 404 : 200, body.length == 0 ? -1 : body.length);
+                if (body.length > 0) {
+                    ex.getResponseBody().write(body);
+                }
+            }
+        });
+        server.start();
+        try {
+            String url = "http://127.0.0.1:" + server.getAddress().getPort() + "/drainpilot/";
+            String dom = chromium("--dump-dom", "--virtual-time-budget=3000", url);
+            assertThat(dom).as(dom)
+                    .contains("this replica: follower · leader: drainpilot-a")
+                    .contains("version 1.2.3")
+                    .contains("<p class=\"note\" id=\"follower\">This replica follows drainpilot-a")
+                    .contains("Harvester upgrade hvst-upgrade-1: conductor mode")
+                    .contains("in flight 2 · queued 3 · failed, to retry 1 · ETA about 7 min")
+                    .contains("<li>default/db: waits for a migration slot</li><li>node-9 is not Ready</li>")
+                    .contains("max=\"6\" value=\"1\"")
+                    .contains("<table class=\"vms\">") // no column hidden: every field is there
+                    .contains("<td class=\"small col-phase\">Running</td>")
+                    .contains("<td class=\"small col-target\">node-9</td>")
+                    .contains("<td class=\"small col-attempt\">2</td>")
+                    .contains("<td class=\"small col-elapsed\">42 s / 5 min</td>")
+                    .contains("<span>1.0 GiB of 4.0 GiB · 25%</span>")
+                    .contains("<progress class=\"vm\" max=\"100\" value=\"25\" aria-label=\"Migration of default/db: 25% transferred\">")
+                    .contains("data-node=\"node-3\" data-outcome=\"Completed\"")
+                    .contains("3 of 4 migrated, 1 fell back")
+                    .contains("ConfigMap drainpilot-report-node-3-d3")
+                    .contains("<code>kubectl -n drainpilot get configmap drainpilot-report-node-3-d3 -o yaml</code>")
+                    .contains("id=\"error\" role=\"alert\" hidden=\"\"");
+            Path png = Path.of("target", "status-page-all-fields.png").toAbsolutePath();
+            Files.deleteIfExists(png);
+            chromium("--screenshot=" + png, "--window-size=1200,800", "--virtual-time-budget=3000", url);
+            assertThat(png).exists();
+        } finally {
+            server.stop(0);
+        }
+    }
+
+    /**
      * Serves DrainPilot under {@code /api/v1/namespaces/drainpilot/services/drainpilot:9876/proxy/} as the API
      * server's service proxy does: the rest of the path goes to DrainPilot as it is, answers come back unchanged
      * (a relative Location too). Before answering the n-th status read it runs a change and waits for it.
