@@ -93,16 +93,16 @@ public final class DrainHistory {
             if (a == null) {
                 continue;
             }
-            EvacuationSummary s = EvacuationSummary.parse(a.get(Names.EVACUATION_SUMMARY));
             String drainId = a.get(Bookkeeping.DRAIN_ID);
-            if (s == null || drainId == null) {
-                continue;
-            }
             String state = a.get(Names.EVACUATION);
             Outcome outcome = state == null ? Outcome.ENDED
                     : Names.COMPLETED.equals(state) ? Outcome.COMPLETED
                     : Names.CANCELLED.equals(state) ? Outcome.CANCELLED : null;
-            if (outcome == null) {
+            if (drainId == null || outcome == null) {
+                continue; // not one of our drains, or still running (a card, not history)
+            }
+            EvacuationSummary s = EvacuationSummary.parse(a.get(Names.EVACUATION_SUMMARY));
+            if (s == null) {
                 continue;
             }
             out.add(new Entry(n.getMetadata().getName(), drainId, outcome, state, s.startedAt(), s.updatedAt(), s,

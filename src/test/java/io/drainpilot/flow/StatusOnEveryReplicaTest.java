@@ -77,6 +77,24 @@ class StatusOnEveryReplicaTest {
             assertThat(leader.path("leader").asText()).isEqualTo("drainpilot-a");
             assertThat(nodeNames(leader)).contains("node-1", "node-2", "node-3");
             assertThat(history(leader, "node-4")).as(leader.toString()).isNotNull();
+
+            // a drain withdrawn before it completed: the leader saw it go, the follower reads its end from the node
+            h.kube.nodes().withName("node-1").edit(n -> {
+                n.getMetadata().getAnnotations().remove(Names.DRAIN_REQUESTED);
+                return n;
+            });
+            await().atMost(Harness.PATIENCE).untilAsserted(() -> {
+                JsonNode l = status(a);
+                assertThat(nodeNames(l)).doesNotContain("node-1");
+                assertThat(history(l, "node-1")).as(l.toString()).isNotNull();
+                assertThat(history(l, "node-1").path("outcome").asText()).isEqualTo("Withdrawn");
+                assertThat(history(l, "node-1").path("lastState").asText()).isEqualTo(Names.IN_PROGRESS);
+                JsonNode f = status(follower);
+                assertThat(nodeNames(f)).doesNotContain("node-1").contains("node-2", "node-3");
+                assertThat(history(f, "node-1")).as(f.toString()).isNotNull();
+                assertThat(history(f, "node-1").path("outcome").asText()).isEqualTo("Ended");
+                assertThat(history(f, "node-1").path("source").asText()).isEqualTo("annotations");
+            });
         }
     }
 
