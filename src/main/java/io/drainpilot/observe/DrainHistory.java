@@ -87,7 +87,43 @@ public final class DrainHistory {
      * {@code InProgress} or {@code Blocked} is no history. The end is the summary's last update.
      */
     public static List<Entry> fromNodes(List<Node> nodes) {
-        List<Entry> out = new ArrayList<>();
+        return fromNodes(nodes, new Summaries(), Integer.MAX_VALUE);
+    }
+
+    /**
+     * The nodes' summaries parsed, each parsed again only when its text changed: after an upgrade every node carries
+     * one, and the status is asked every 2 s by each open page.
+     */
+    public static final class Summaries {
+        private record Parsed(String json, EvacuationSummary summary, Instant updated) {
+        }
+
+        private final Map<String, Parsed> byNode = new java.util.concurrent.ConcurrentHashMap<>();
+
+        Parsed of(String node, String json) {
+            Parsed p = byNode.get(node);
+            if (p == null || !p.json().equals(json)) {
+                EvacuationSummary summary = EvacuationSummary.parse(json);
+                p = new Parsed(json, summary, summary == null ? Instant.EPOCH : instant(summary.updatedAt()));
+                byNode.put(node, p);
+            }
+            return p;
+        }
+
+        void retain(java.util.Set<String> nodes) {
+            byNode.keySet().retainAll(nodes);
+        }
+    }
+
+    /**
+     * As {@link #fromNodes(List)}, parsing through a cache kept between calls, and only the {@code newest} that ended
+     * last (the newest first).
+     */
+    public static List<Entry> fromNodes(List<Node> nodes, Summaries summaries, int newest) {
+        java.util.Set<String> seen = new java.util.HashSet<>();
+        record Ended(Node node, String drainId, Outcome outcome, String state, Summaries.Parsed parsed) {
+        }
+        List<Ended> found = new ArrayList<>();
         for (Node n : nodes) {
             Map<String, String> a = n.getMetadata() == null ? null : n.getMetadata().getAnnotations();
             if (a == null) {
@@ -101,14 +137,25 @@ public final class DrainHistory {
             if (drainId == null || outcome == null) {
                 continue; // not one of our drains, or still running (a card, not history)
             }
-            EvacuationSummary s = EvacuationSummary.parse(a.get(Names.EVACUATION_SUMMARY));
-            if (s == null) {
+            String json = a.get(Names.EVACUATION_SUMMARY);
+            if (json == null) {
                 continue;
             }
-            out.add(new Entry(n.getMetadata().getName(), drainId, outcome, state, s.startedAt(), s.updatedAt(), s,
-                    "annotations"));
+            seen.add(n.getMetadata().getName());
+            Summaries.Parsed p = summaries.of(n.getMetadata().getName(), json);
+            if (p.summary() != null) {
+                found.add(new Ended(n, drainId, outcome, state, p));
+            }
         }
-        return out;
+        summaries.retain(seen);
+        return found.stream()
+                .sorted(Comparator.comparing((Ended e) -> e.parsed().updated()).reversed()
+                        .thenComparing(e -> e.node().getMetadata().getName()))
+                .limit(newest)
+                .map(e -> new Entry(e.node().getMetadata().getName(), e.drainId(), e.outcome(), e.state(),
+                        e.parsed().summary().startedAt(), e.parsed().summary().updatedAt(), e.parsed().summary(),
+                        "annotations"))
+                .toList();
     }
 
     /**
@@ -119,9 +166,12 @@ public final class DrainHistory {
         Map<String, Entry> byKey = new LinkedHashMap<>();
         remembered.forEach(e -> byKey.putIfAbsent(e.key(), e));
         rebuilt.forEach(e -> byKey.putIfAbsent(e.key(), e));
-        return byKey.values().stream()
-                .sorted(Comparator.comparing((Entry e) -> instant(e.endedAt())).reversed().thenComparing(Entry::node))
-                .limit(LIMIT).toList();
+        // each end parsed once, not at every comparison: after an upgrade every node has one
+        record Ended(Entry entry, Instant at) {
+        }
+        return byKey.values().stream().map(e -> new Ended(e, instant(e.endedAt())))
+                .sorted(Comparator.comparing(Ended::at).reversed().thenComparing(x -> x.entry().node()))
+                .limit(LIMIT).map(Ended::entry).toList();
     }
 
     private static Instant instant(String rfc3339) {

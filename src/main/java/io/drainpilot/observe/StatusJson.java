@@ -54,6 +54,7 @@ public class StatusJson {
     private final String page;
     private final boolean dryRun;
     private volatile String namespace;
+    private final DrainHistory.Summaries summaries = new DrainHistory.Summaries();
     private final java.util.function.Supplier<List<io.fabric8.kubernetes.api.model.Node>> nodes;
     private final java.util.function.Function<List<io.fabric8.kubernetes.api.model.Node>, Map<String, List<String>>> signals;
     private volatile java.util.function.Supplier<Leadership> leadership = () -> Leadership.SINGLE;
@@ -116,7 +117,10 @@ public class StatusJson {
             out.put("nodesFrom", "board");
             out.put("nodes", board.cards().stream().map(StatusJson::node).toList());
         }
-        out.put("history", DrainHistory.merge(board.history().entries(), DrainHistory.fromNodes(cached)).stream()
+        List<DrainHistory.Entry> remembered = board.history().entries();
+        // enough of the nodes' newest that the list is full even where what this replica remembers shadows them
+        out.put("history", DrainHistory.merge(remembered,
+                        DrainHistory.fromNodes(cached, summaries, DrainHistory.LIMIT + remembered.size())).stream()
                 .map(StatusJson::history).toList());
         StatusBoard.HarvesterCard h = board.harvester();
         Map<String, Object> harvester = new LinkedHashMap<>();
