@@ -102,6 +102,9 @@ class StatusPageBrowserTest {
                 assertThat(dom).as(dom)
                         .contains("data-node=\"node-1\"")
                         .contains("data-state=\"" + Names.CANCELLED + "\"")
+                        // the card made at the first poll is the one updated at every later poll (ids count cards made)
+                        .contains("<section class=\"node\" data-node=\"node-1\" aria-labelledby=\"n0-title\" data-state=\""
+                                + Names.CANCELLED + "\">")
                         .contains("id=\"error\" role=\"alert\" hidden=\"\"");
                 String live = dom.substring(dom.indexOf("id=\"announce\""));
                 live = live.substring(0, live.indexOf("</p>"));
