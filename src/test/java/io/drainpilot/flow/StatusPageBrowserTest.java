@@ -207,7 +207,9 @@ class StatusPageBrowserTest {
     /**
      * Serves DrainPilot under {@code /api/v1/namespaces/drainpilot/services/drainpilot:9876/proxy/} as the API
      * server's service proxy does: the rest of the path goes to DrainPilot as it is, answers come back unchanged
-     * (a relative Location too). Before answering the n-th status read it runs a change and waits for it.
+     * (a relative Location too). The API server's proxy also prefixes absolute paths in a Location and in an HTML
+     * page's links; this one does not, so an absolute URL the page used would break here (the page has none). Before
+     * answering the n-th status read it runs a change and waits for it.
      */
     static final class PrefixProxy implements AutoCloseable {
         static final String PREFIX = "/api/v1/namespaces/drainpilot/services/drainpilot:9876/proxy";
