@@ -2,6 +2,7 @@ package io.drainpilot.sim;
 
 import io.drainpilot.kubevirt.KubeVirt;
 import io.drainpilot.kubevirt.KubeVirtNames;
+import io.drainpilot.kubevirt.MigrationPolicy;
 import io.drainpilot.kubevirt.VirtualMachine;
 import io.drainpilot.kubevirt.VirtualMachineInstance;
 import io.drainpilot.kubevirt.VirtualMachineInstanceMigration;
@@ -20,7 +21,9 @@ import java.util.stream.Collectors;
 /** One tick's read of the cluster, the way KubeVirt's informers see it. */
 record ClusterView(Map<String, Node> nodes, Map<String, VirtualMachineInstance> vmis,
                    List<VirtualMachineInstanceMigration> migrations, List<VirtualMachine> vms, List<Pod> launcherPods,
-                   int parallelMigrationsPerCluster, int parallelOutboundMigrationsPerNode, String nodeDrainTaintKey) {
+                   int parallelMigrationsPerCluster, int parallelOutboundMigrationsPerNode, String nodeDrainTaintKey,
+                   KubeVirt.Migrations migrationConfig, List<MigrationPolicy> policies,
+                   Map<String, Map<String, String>> namespaceLabels) {
 
     static final int DEFAULT_PARALLEL_PER_CLUSTER = 5;
     static final int DEFAULT_PARALLEL_OUTBOUND_PER_NODE = 2;
@@ -43,7 +46,15 @@ record ClusterView(Map<String, Node> nodes, Map<String, VirtualMachineInstance> 
         int perNode = limits.map(m -> m.parallelOutboundMigrationsPerNode).orElse(DEFAULT_PARALLEL_OUTBOUND_PER_NODE);
         String taintKey = limits.map(m -> m.unknownFields().get("nodeDrainTaintKey")).map(String::valueOf)
                 .orElse(KubeVirtNames.TAINT_DRAIN);
-        return new ClusterView(nodes, vmis, migrations, vms, pods, perCluster, perNode, taintKey);
+        List<MigrationPolicy> policies = client.resources(MigrationPolicy.class).list().getItems();
+        // namespaces are read only when a policy selects by them
+        Map<String, Map<String, String>> namespaceLabels = policies.stream()
+                .anyMatch(p -> p.getSpec() != null && p.getSpec().selectors != null && p.getSpec().selectors.namespaceSelector != null)
+                ? client.namespaces().list().getItems().stream().collect(Collectors.toMap(n -> n.getMetadata().getName(),
+                        n -> n.getMetadata().getLabels() == null ? Map.of() : n.getMetadata().getLabels()))
+                : Map.of();
+        return new ClusterView(nodes, vmis, migrations, vms, pods, perCluster, perNode, taintKey,
+                limits.orElse(new KubeVirt.Migrations()), policies, namespaceLabels);
     }
 
     static String key(HasMetadata o) {

@@ -4,6 +4,9 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -24,6 +27,8 @@ public final class KubeVirtSimulator {
     private final MigrationController migrations;
     private final EvacuationController evacuation;
     private final LauncherPods pods;
+    /** How fast each guest (namespace/name) dirties its memory, in bytes per second: a workload, not an API field. */
+    private final Map<String, Double> dirtyRates = new ConcurrentHashMap<>();
     private ScheduledExecutorService loop;
 
     /** @param evacuation whether KubeVirt's evacuation controller runs */
@@ -37,7 +42,9 @@ public final class KubeVirtSimulator {
         this.vms = new VmController(client, writer, scheduler, settings, pods);
         // KubeVirt 1.8 keeps every migration within the source node's CPU vendor
         this.migrations = new MigrationController(writer, settings, record, faults, scheduler, pods,
-                !KubeVirtVersions.isBefore(kubeVirtVersion, 1, 8));
+                !KubeVirtVersions.isBefore(kubeVirtVersion, 1, 8),
+                // KubeVirt 1.3 allowed 800 s per GiB; 1.4 lowered the default to 150 s
+                KubeVirtVersions.isBefore(kubeVirtVersion, 1, 4) ? 800 : 150, dirtyRates::get);
         this.evacuation = evacuation ? new EvacuationController(client, writer) : null;
     }
 
@@ -80,6 +87,16 @@ public final class KubeVirtSimulator {
     /** Migrations of this VMI stay Running until their VMIM is deleted (or {@link #clearFaultsOf}). */
     public void stallMigrationsOf(String namespace, String vmiName) {
         faults.stall(namespace, vmiName);
+    }
+
+    /** The guest of this VMI writes {@code bytesPerSecond} of memory from now on (0: idle). */
+    public void setDirtyRate(String namespace, String vmiName, double bytesPerSecond) {
+        dirtyRates.put(ClusterView.key(namespace, vmiName), bytesPerSecond);
+    }
+
+    /** The running migrations as virt-handler's metrics report them. */
+    public List<MigrationSample> migrationSamples() {
+        return migrations.samples();
     }
 
     public void clearFaultsOf(String namespace, String vmiName) {

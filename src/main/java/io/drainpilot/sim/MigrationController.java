@@ -1,6 +1,8 @@
 package io.drainpilot.sim;
 
+import io.drainpilot.kubevirt.KubeVirt;
 import io.drainpilot.kubevirt.KubeVirtNames;
+import io.drainpilot.kubevirt.MigrationPolicy;
 import io.drainpilot.kubevirt.MigrationPhase;
 import io.drainpilot.kubevirt.VirtualMachineInstance;
 import io.drainpilot.kubevirt.VirtualMachineInstanceMigration;
@@ -46,6 +48,7 @@ final class MigrationController {
     private static final long DEFAULT_UNSCHEDULABLE_TIMEOUT_SECONDS = 300;
     private static final double BACKOFF_SECONDS = 20;
     private static final double MIB = 1024 * 1024;
+    private static final long DEFAULT_PROGRESS_TIMEOUT_SECONDS = 150;
 
     private final ClusterWriter writer;
     private final SimSettings settings;
@@ -55,12 +58,19 @@ final class MigrationController {
     private final LauncherPods pods;
     private final boolean sameVendor;
     private final Random jitter;
+    private final long defaultCompletionTimeoutPerGiB;
+    private final Function<String, Double> dirtyRates;
+    /** Running migrations as virt-handler reports them, by VMIM uid; read by other threads. */
+    private final Map<String, MigrationSample> samples = new java.util.concurrent.ConcurrentHashMap<>();
     // by VMIM uid, in the order the controller first saw them
     private final Map<String, MigrationRun> runs = new LinkedHashMap<>();
 
     MigrationController(ClusterWriter writer, SimSettings settings, SimRecord record, FaultPlan faults,
-                        TargetScheduler scheduler, LauncherPods pods, boolean sameVendor) {
+                        TargetScheduler scheduler, LauncherPods pods, boolean sameVendor,
+                        long defaultCompletionTimeoutPerGiB, Function<String, Double> dirtyRates) {
         this.writer = writer;
+        this.defaultCompletionTimeoutPerGiB = defaultCompletionTimeoutPerGiB;
+        this.dirtyRates = dirtyRates;
         this.pods = pods;
         this.sameVendor = sameVendor;
         this.settings = settings;
@@ -84,6 +94,9 @@ final class MigrationController {
                     cancel(run, view);
                 }
                 runs.remove(run.uid);
+            }
+            if (run.phase.isFinal()) {
+                samples.remove(run.uid);
             }
         }
         view.migrations().stream()
@@ -130,8 +143,13 @@ final class MigrationController {
             case SCHEDULING -> schedule(run, vmim, vmi.get(), view, capacity, now);
             case SCHEDULED -> {
                 if (stepDone(run, now)) {
+                    // the target pod is handed off: KubeVirt settles the migration's configuration now
+                    configure(run, vmi.get(), view);
                     writer.updateVmi(run.namespace, run.vmiName, v -> {
                         VirtualMachineInstanceStatus.MigrationState state = new VirtualMachineInstanceStatus.MigrationState();
+                        if (run.policyName != null) {
+                            state.unknownField("migrationPolicyName", run.policyName);
+                        }
                         state.migrationUid = run.uid;
                         state.sourceNode = run.source;
                         state.targetNode = run.target;
@@ -150,7 +168,8 @@ final class MigrationController {
             case TARGET_READY -> {
                 if (stepDone(run, now)) {
                     writer.updateVmi(run.namespace, run.vmiName, v -> migrationState(v).startTimestamp = Timestamps.now());
-                    run.runningFor = runningDuration(run.memoryBytes);
+                    run.transfer = new MigrationTransfer(run.memoryBytes, run.options);
+                    run.transferredUntil = now;
                     transition(run, MigrationPhase.RUNNING, s -> { });
                 }
             }
@@ -200,14 +219,78 @@ final class MigrationController {
                 return;
             }
         }
-        if (run.inPhase(now).compareTo(run.runningFor) < 0) {
-            return;
+        double seconds = Duration.between(run.transferredUntil, now).toNanos() / 1e9 / settings.timeScale();
+        run.transferredUntil = now;
+        MigrationTransfer.State state = run.transfer.advance(seconds);
+        samples.put(run.uid, sample(run));
+        switch (state) {
+            case RUNNING -> { }
+            case SWITCHED_TO_POST_COPY -> {
+                writer.updateVmi(run.namespace, run.vmiName, v -> migrationState(v).mode = MigrationTransfer.Mode.POST_COPY.wire());
+                LOG.info("migration {}/{} of {} switched to post-copy", run.namespace, run.name, run.vmiName);
+            }
+            case ABORTED -> {
+                samples.remove(run.uid);
+                writer.updateVmi(run.namespace, run.vmiName, v -> migrationState(v).abortStatus = "Succeeded");
+                fail(run, view, run.transfer.abortReason());
+            }
+            case CONVERGED -> {
+                samples.remove(run.uid);
+                Optional<String> injected = faults.takeFailure(run.vmiKey());
+                if (injected.isPresent()) {
+                    fail(run, view, injected.get());
+                } else {
+                    succeed(run, vmi, view);
+                }
+            }
+            default -> throw new IllegalStateException("unexpected transfer state " + state);
         }
-        Optional<String> injected = faults.takeFailure(run.vmiKey());
-        if (injected.isPresent()) {
-            fail(run, view, injected.get());
-        } else {
-            succeed(run, vmi, view);
+    }
+
+    /** Running migrations as virt-handler on their source nodes reports them. */
+    List<MigrationSample> samples() {
+        return List.copyOf(samples.values());
+    }
+
+    private static MigrationSample sample(MigrationRun run) {
+        MigrationTransfer t = run.transfer;
+        return new MigrationSample(run.namespace, run.vmiName, run.source, t.processed(), t.remaining(),
+                t.effectiveDirtyRate(), t.processed() + t.remaining(), t.transferRate(), t.mode().wire());
+    }
+
+    /**
+     * The migration's settings: the KubeVirt CR's, overridden by the MigrationPolicy that matches the VMI (and its
+     * namespace) best; the bandwidth never exceeds the simulated link.
+     */
+    private void configure(MigrationRun run, VirtualMachineInstance vmi, ClusterView view) {
+        KubeVirt.Migrations config = view.migrationConfig();
+        Optional<MigrationPolicy> policy = PolicyMatch.best(view.policies(), vmi.getMetadata().getLabels(),
+                view.namespaceLabels().get(run.namespace));
+        MigrationPolicy.Spec p = policy.map(MigrationPolicy::getSpec).orElse(new MigrationPolicy.Spec());
+        run.policyName = policy.map(x -> x.getMetadata().getName()).orElse(null);
+        double link = settings.bandwidthMiBps() * MIB / (0.95 + 0.1 * jitter.nextDouble());
+        String bandwidth = p.bandwidthPerMigration != null ? p.bandwidthPerMigration : config.bandwidthPerMigration;
+        double limit = bandwidthBytes(bandwidth);
+        double rate = limit > 0 ? Math.min(link, limit) : link;
+        boolean autoConverge = Boolean.TRUE.equals(p.allowAutoConverge != null ? p.allowAutoConverge : config.allowAutoConverge);
+        boolean postCopy = Boolean.TRUE.equals(p.allowPostCopy != null ? p.allowPostCopy : config.allowPostCopy);
+        long progressTimeout = config.progressTimeout != null ? config.progressTimeout : DEFAULT_PROGRESS_TIMEOUT_SECONDS;
+        long completionPerGiB = p.completionTimeoutPerGiB != null ? p.completionTimeoutPerGiB
+                : config.completionTimeoutPerGiB != null ? config.completionTimeoutPerGiB : defaultCompletionTimeoutPerGiB;
+        double dirty = Optional.ofNullable(dirtyRates.apply(run.vmiKey())).orElse(0.0);
+        run.options = new MigrationTransfer.Options(rate, dirty, autoConverge, postCopy, progressTimeout, completionPerGiB);
+    }
+
+    /** A quantity per second such as {@code 64Mi}; null, empty or 0 means unlimited (0 returned). */
+    private static double bandwidthBytes(String quantity) {
+        if (quantity == null || quantity.isBlank()) {
+            return 0;
+        }
+        try {
+            return io.fabric8.kubernetes.api.model.Quantity.getAmountInBytes(
+                    new io.fabric8.kubernetes.api.model.Quantity(quantity)).doubleValue();
+        } catch (RuntimeException e) {
+            return 0;
         }
     }
 
@@ -364,12 +447,6 @@ final class MigrationController {
 
     private boolean stepDone(MigrationRun run, Instant now) {
         return run.inPhase(now).toMillis() >= settings.scaledMillis(PRE_RUNNING_STEP_SECONDS);
-    }
-
-    /** Memory over bandwidth, scaled, with up to 10 % jitter like a real link. */
-    private Duration runningDuration(long memoryBytes) {
-        double seconds = memoryBytes / MIB / settings.bandwidthMiBps() * (0.95 + 0.1 * jitter.nextDouble());
-        return Duration.ofMillis(settings.scaledMillis(seconds));
     }
 
     private static long unschedulableTimeoutSeconds(VirtualMachineInstanceMigration vmim) {

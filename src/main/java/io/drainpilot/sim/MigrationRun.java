@@ -25,7 +25,12 @@ final class MigrationRun {
     String sourcePod;
     String targetPod;
     long memoryBytes;
-    Duration runningFor = Duration.ZERO;
+    /** From Running on: the data the migration moves (see {@link MigrationTransfer}). */
+    MigrationTransfer transfer;
+    Instant transferredUntil;
+    /** The MigrationPolicy KubeVirt applied, or null. */
+    String policyName;
+    MigrationTransfer.Options options;
 
     MigrationRun(String namespace, String name, String uid, String vmiName, MigrationPhase phase,
                  boolean backoffEligible) {

@@ -1,5 +1,6 @@
 package io.drainpilot.sim;
 
+import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.NodeSelectorRequirement;
 import io.fabric8.kubernetes.api.model.NodeSelectorRequirementBuilder;
 import io.fabric8.kubernetes.api.model.Toleration;
@@ -344,6 +345,7 @@ public final class Scenario {
         private final List<Map<String, Object>> hostDevices = new ArrayList<>();
         private final List<Map<String, Object>> gpus = new ArrayList<>();
         private boolean efi;
+        private double dirtyRateBytes;
 
         private VmSpec(String namespace, String name) {
             this.namespace = Objects.requireNonNull(namespace);
@@ -381,6 +383,20 @@ public final class Scenario {
         public VmSpec hostPassthrough() {
             this.cpuMode = CpuMode.HOST_PASSTHROUGH;
             return this;
+        }
+
+        /**
+         * The guest writes this much memory per second (a quantity such as {@code 600Mi}): a live migration
+         * converges only while it sends faster than that. Not an API field: the simulator knows it as a workload.
+         */
+        public VmSpec dirtyRate(String quantityPerSecond) {
+            this.dirtyRateBytes = Quantity.getAmountInBytes(new Quantity(quantityPerSecond)).doubleValue();
+            return this;
+        }
+
+        /** Bytes per second; 0 for an idle guest. */
+        public double dirtyRateBytes() {
+            return dirtyRateBytes;
         }
 
         public VmSpec cores(int cores) {

@@ -1,6 +1,7 @@
 package io.drainpilot.sim;
 
 import io.drainpilot.kubevirt.KubeVirt;
+import io.drainpilot.kubevirt.MigrationPolicy;
 import io.drainpilot.kubevirt.VirtualMachine;
 import io.drainpilot.kubevirt.VirtualMachineInstance;
 import io.drainpilot.kubevirt.VirtualMachineInstanceMigration;
@@ -60,6 +61,8 @@ public final class SimulatedCluster implements AutoCloseable {
         }
         this.simulator = new KubeVirtSimulator(simulatorClient, settings, record, scenario.kubeVirtEvacuation(),
                 scenario.kubeVirtVersion());
+        scenario.vms().stream().filter(vm -> vm.dirtyRateBytes() > 0)
+                .forEach(vm -> simulator.setDirtyRate(vm.namespace(), vm.name(), vm.dirtyRateBytes()));
         this.harvester = scenario.harvester() == null ? null
                 : new HarvesterUpgradeSimulator(simulatorClient, settings, scenario.harvester(), record);
         LOG.info("simulated cluster at {}: {} nodes, {} VMs, KubeVirt {}", masterUrl(), scenario.nodes().size(),
@@ -160,6 +163,7 @@ public final class SimulatedCluster implements AutoCloseable {
                 crd(VirtualMachine.class, true),
                 crd(VirtualMachineInstanceMigration.class, true),
                 crd(KubeVirt.class, true),
+                crd(MigrationPolicy.class, false),
                 // Harvester's Upgrade CRD has no status subresource: its controllers write status with plain updates
                 new CustomResourceDefinitionContext.Builder().withGroup("harvesterhci.io").withVersion("v1beta1")
                         .withKind(ScenarioWriter.HARVESTER_UPGRADE_KIND).withPlural("upgrades")
