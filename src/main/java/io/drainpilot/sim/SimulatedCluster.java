@@ -38,9 +38,12 @@ public final class SimulatedCluster implements AutoCloseable {
     private final KubeVirtSimulator simulator;
     private final HarvesterUpgradeSimulator harvester;
     private final KubernetesClient simulatorClient;
+    private final String kubeVirtVersion;
+    private PrometheusApi prometheus;
 
     private SimulatedCluster(Scenario scenario, SimSettings settings) {
         this.record = new SimRecord();
+        this.kubeVirtVersion = scenario.kubeVirtVersion();
         this.store = new IndexedCrudStore(customResources(), settings.seed());
         this.dispatcher = new SimDispatcher(store, record, scenario.kubeVirtVersion());
         // the mock server logs every request through java.util.logging; only its warnings matter here
@@ -112,6 +115,17 @@ public final class SimulatedCluster implements AutoCloseable {
         return harvester;
     }
 
+    /**
+     * A Prometheus HTTP API on a port of its own serving virt-handler's migration metrics; started on the first
+     * call, stopped with the cluster.
+     */
+    public synchronized PrometheusApi prometheus() {
+        if (prometheus == null) {
+            prometheus = new PrometheusApi(simulator::migrationSamples, kubeVirtVersion);
+        }
+        return prometheus;
+    }
+
     /** For fault injection: requests pass through interceptors before the simulated API server handles them. */
     public SimDispatcher dispatcher() {
         return dispatcher;
@@ -136,6 +150,11 @@ public final class SimulatedCluster implements AutoCloseable {
             harvester.stop();
         }
         simulator.stop();
+        synchronized (this) {
+            if (prometheus != null) {
+                prometheus.close();
+            }
+        }
         simulatorClient.close();
         server.destroy();
     }

@@ -57,6 +57,11 @@ class ConvergenceTest extends ClusterPerTest {
         assertThat(sample.node()).isEqualTo("node-1");
         assertThat(sample.dirtyRateBytes()).isEqualTo(BUSY);
         assertThat(sample.transferRateBytes()).isLessThan(BUSY);
+        // and the simulated Prometheus serves it under KubeVirt 1.6's names
+        String remaining = get(cluster.prometheus().url() + "/api/v1/query?query="
+                + java.net.URLEncoder.encode("kubevirt_vmi_migration_data_remaining_bytes{name=\"app-host-model\"}",
+                java.nio.charset.StandardCharsets.UTF_8));
+        assertThat(remaining).contains("\"namespace\":\"default\"").contains("\"node\":\"node-1\"");
 
         // progressTimeout 150 s, scaled by 0.01
         VirtualMachineInstanceMigration failed = awaitPhase(client, "default", "m1", MigrationPhase.FAILED);
@@ -66,6 +71,15 @@ class ConvergenceTest extends ClusterPerTest {
         assertThat(stayed.getStatus().migrationState.abortStatus).isEqualTo("Succeeded");
         assertThat(failed.getStatus().migrationState.failureReason).endsWith("has been aborted");
         await().atMost(SimTestSupport.WAIT).until(() -> cluster.simulator().migrationSamples().isEmpty());
+    }
+
+    private static String get(String url) {
+        try {
+            return java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+                    java.net.URI.create(url)).build(), java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     @Test
