@@ -18,7 +18,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /** The simulated live migration against the guest's dirty rate, KubeVirt's settings and MigrationPolicies. */
-class ConvergenceTest extends ClusterPerTest {
+class ConvergenceModelTest extends ClusterPerTest {
     private static final double MIB = 1024 * 1024;
     // the test link moves 20 MiB/s (give or take 5 %): 24 MiB/s never converges without help
     private static final double BUSY = 24 * MIB;
