@@ -257,8 +257,12 @@ public class DrainPilotConfiguration implements CamelConfiguration {
         metrics.board(board);
         registry.bind("drainMetrics", metrics);
         registry.bind("statusBoard", board);
+        io.drainpilot.work.ProgressBoard progress = new io.drainpilot.work.ProgressBoard();
+        registry.bind("progressBoard", progress);
+        registry.bind("progressWatch", new io.drainpilot.progress.ProgressWatch(view, progress, settings, metrics, clock));
         StatusJson statusJson = new StatusJson(board, settings.dryRun, view::nodes, scanner::signalsOf);
         statusJson.namespace(settings.leaderNamespace);
+        statusJson.progress(progress);
         registry.bind("statusJson", statusJson);
         registry.bind("settings", settings);
         registry.bind("clusterApi", api);
@@ -272,7 +276,7 @@ public class DrainPilotConfiguration implements CamelConfiguration {
         registry.bind("nodeEvacuation", evacuation);
         registry.bind("drainRelease", new DrainRelease(view, api, status, settings));
         registry.bind("migrationRequester", new MigrationRequester(api, settings, metrics, view::node));
-        registry.bind("migrationTracker", new MigrationTracker(view, api, status, settings, clock, metrics));
+        registry.bind("migrationTracker", new MigrationTracker(view, api, status, settings, clock, metrics, progress));
         registry.bind("recovery", new Recovery(view, api, status, settings, clock, metrics));
         registry.bind("restarter", new Restarter(view, api, settings.restartTimeout, clock));
         registry.bind("alertEvents", new AlertEvents(view, api, settings.events, metrics));

@@ -83,6 +83,12 @@ public final class Settings {
     // Harvester upgrades
     public final String harvesterConductor;
 
+    /** Prometheus HTTP API base URL for migration progress; empty: off. */
+    public final String progressPrometheusUrl;
+    /** Bearer token for it (from a Secret through the env var); empty: none. Never logged. */
+    public final String progressPrometheusToken;
+    public final Duration notConvergingWindow;
+
     /** Every key this class reads; the others in the drainpilot.* space are Camel route placeholders. */
     public static final Set<String> KNOWN_KEYS;
 
@@ -164,6 +170,11 @@ public final class Settings {
         }
         healthApiTimeout = duration("drainpilot.health.api-timeout", "3s", Duration.ofMillis(100), Duration.ofMinutes(1));
         harvesterConductor = oneOf("drainpilot.harvester.conductor", "auto", CONDUCTOR);
+
+        progressPrometheusUrl = url("drainpilot.progress.prometheus-url");
+        progressPrometheusToken = text("drainpilot.progress.prometheus-token", "", true);
+        notConvergingWindow = duration("drainpilot.progress.not-converging-window", "60s", Duration.ofMillis(100),
+                Duration.ofHours(1));
     }
 
     /** Reads and checks every key; throws {@link InvalidSettingException} listing every problem found. */

@@ -52,12 +52,20 @@ public class MigrationTracker {
     private final Clock clock;
     private final NodeStatus status;
     private final DrainMetrics metrics;
+    private final io.drainpilot.work.ProgressBoard progress;
     private final Map<String, MigrationPhase> lastPhase = new ConcurrentHashMap<>();
     /** Migrations the last pass could not handle, with the error said (said again only when it changes). */
     private final Map<String, String> troubled = new ConcurrentHashMap<>();
 
     public MigrationTracker(ClusterView view, ClusterApi api, NodeStatus status, Settings settings, Clock clock,
             DrainMetrics metrics) {
+        this(view, api, status, settings, clock, metrics, new io.drainpilot.work.ProgressBoard());
+    }
+
+    /** @param progress where the progress watch leaves its not-converging verdicts */
+    public MigrationTracker(ClusterView view, ClusterApi api, NodeStatus status, Settings settings, Clock clock,
+            DrainMetrics metrics, io.drainpilot.work.ProgressBoard progress) {
+        this.progress = progress;
         this.view = view;
         this.api = api;
         this.metrics = metrics;
@@ -218,9 +226,18 @@ public class MigrationTracker {
             }
             return Optional.of(ended(m, source, target, EndedMigration.Result.FAILED, failureReason(m, fresh.get()), null));
         }
+        // a guest that dirties memory as fast as it is sent never lets pre-copy finish: no use waiting for the deadline
+        if (phase == MigrationPhase.RUNNING) {
+            Optional<String> stuck = progress.notConverging(m.getMetadata().getNamespace(), m.vmiName(),
+                    m.getMetadata().getName());
+            if (stuck.isPresent()) {
+                return Optional.of(cancel(m, source, target, "not converging: " + stuck.get(),
+                        EndedMigration.Result.NOT_CONVERGING));
+            }
+        }
         // a VMI no longer on the node while its migration runs: moved (the migration's end follows) or deleted
         // (KubeVirt then fails the migration): either way its end says so
-        return overdue(m, phase, vmi.orElse(null)).map(why -> cancel(m, source, target, why));
+        return overdue(m, phase, vmi.orElse(null)).map(why -> cancel(m, source, target, why, EndedMigration.Result.TIMED_OUT));
     }
 
     /** Where the migration goes, a steered one read back from the hostname label it names. */
@@ -243,15 +260,19 @@ public class MigrationTracker {
                 ? "KubeVirt's evacuation " : "") + "migration " + m.getMetadata().getName(), durationOf(m)));
     }
 
-    /** Cancels a migration past its deadline (deleting a VMIM is how KubeVirt cancels it); recovery decides next. */
-    private EndedMigration cancel(VirtualMachineInstanceMigration m, String source, String target, String why) {
+    /**
+     * Cancels a migration past its deadline or judged not converging (deleting a VMIM is how KubeVirt cancels it);
+     * recovery decides next.
+     */
+    private EndedMigration cancel(VirtualMachineInstanceMigration m, String source, String target, String why,
+            EndedMigration.Result result) {
         String ns = m.getMetadata().getNamespace();
         // hold the VM first: once the migration is deleted nothing else says a decision is pending
         api.annotateVmi(ns, m.vmiName(), Map.of(Bookkeeping.RETRY_AFTER,
                 clock.instant().plus(settings.retryBackoff).truncatedTo(ChronoUnit.SECONDS).toString(),
                 Bookkeeping.DRAIN, source + "/" + label(m, Bookkeeping.MIGRATION_DRAIN)));
         api.deleteMigration(ns, m.getMetadata().getName());
-        return ended(m, source, target, EndedMigration.Result.TIMED_OUT, why, null);
+        return ended(m, source, target, result, why, null);
     }
 
     /** Before Running the deadline is flat; once Running it grows with the VM's memory. */

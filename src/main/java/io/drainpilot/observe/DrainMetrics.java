@@ -38,6 +38,10 @@ public interface DrainMetrics {
     default void leader(boolean leading) {
     }
 
+    /** The running migrations' progress as Prometheus last reported it (only those listed are still running). */
+    default void migrationProgress(java.util.List<io.drainpilot.work.MigrationProgress> running) {
+    }
+
     /** A scan went through without error, at {@code at}. */
     default void scanCompleted(java.time.Instant at) {
     }

@@ -28,6 +28,8 @@ import java.util.function.Supplier;
  * {@code drainpilot_vmis_in_flight}</li>
  * <li>{@code drainpilot_node_evacuation_state{node,state}}: per node on the board, 1 for its state and 0 for the
  * other {@link #STATES} (the usual Prometheus form of an enum, so {@code == 1} selects the current one)</li>
+ * <li>{@code drainpilot_migration_progress_ratio{namespace,vm}}: per running migration of ours, the share of its
+ * data sent so far (0-1), from virt-handler's metrics in Prometheus (only with {@code drainpilot.progress.prometheus-url})</li>
  * <li>{@code drainpilot_leader}: 1 while this process leads (or runs without leader election), else 0</li>
  * <li>{@code drainpilot_build_info{version}}: always 1</li>
  * <li>{@code drainpilot_last_scan_timestamp_seconds}: Unix time of the last scan that went through</li>
@@ -53,6 +55,7 @@ public class MicrometerDrainMetrics implements DrainMetrics {
     private final AtomicInteger leading = new AtomicInteger();
     private final AtomicLong lastScanMillis = new AtomicLong();
     private MultiGauge nodeStates;
+    private MultiGauge progress;
     private volatile MeterRegistry registry;
     private volatile StatusBoard board;
     private boolean gauges;
@@ -112,6 +115,9 @@ public class MicrometerDrainMetrics implements DrainMetrics {
                 nodeStates = MultiGauge.builder("drainpilot.node.evacuation.state")
                         .description("Per node being evacuated: 1 for its state (InProgress, Completed, Blocked, "
                                 + "Cancelled), 0 for the others")
+                        .register(registry);
+                progress = MultiGauge.builder("drainpilot.migration.progress.ratio")
+                        .description("Per running migration of DrainPilot's: the share of its data sent so far (0-1)")
                         .register(registry);
             }
         }
@@ -174,6 +180,21 @@ public class MicrometerDrainMetrics implements DrainMetrics {
         safely("recovery outcome", r -> {
             Counter.builder("drainpilot.recovery.outcomes").description("Recovery decisions, by reason and action")
                     .tag("reason", String.valueOf(reason)).tag("action", String.valueOf(action)).register(r).increment();
+        });
+    }
+
+    @Override
+    public void migrationProgress(java.util.List<io.drainpilot.work.MigrationProgress> running) {
+        safely("migration progress", r -> {
+            List<MultiGauge.Row<?>> rows = new ArrayList<>();
+            for (io.drainpilot.work.MigrationProgress p : running) {
+                if (p.percent() != null) {
+                    rows.add(MultiGauge.Row.of(Tags.of("namespace", p.namespace(), "vm", p.vmi()), p.percent() / 100));
+                }
+            }
+            synchronized (this) {
+                progress.register(rows, true);
+            }
         });
     }
 

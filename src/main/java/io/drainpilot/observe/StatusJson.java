@@ -51,6 +51,7 @@ public class StatusJson {
     private static final String SETTLED = "Settled";
 
     private final StatusBoard board;
+    private volatile io.drainpilot.work.ProgressBoard progress = new io.drainpilot.work.ProgressBoard();
     private final String page;
     private final boolean dryRun;
     private volatile String namespace;
@@ -81,6 +82,11 @@ public class StatusJson {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /** Running migrations' bytes and percent, shown per VM when Prometheus reports them. */
+    public void progress(io.drainpilot.work.ProgressBoard progress) {
+        this.progress = progress;
     }
 
     /** The namespace DrainPilot runs in (where its own objects are), for the page's kubectl hints. */
@@ -115,7 +121,7 @@ public class StatusJson {
             }).toList());
         } else {
             out.put("nodesFrom", "board");
-            out.put("nodes", board.cards().stream().map(StatusJson::node).toList());
+            out.put("nodes", board.cards().stream().map(c -> node(c, progress)).toList());
         }
         List<DrainHistory.Entry> remembered = board.history().entries();
         // enough of the nodes' newest that the list is full even where what this replica remembers shadows them
@@ -151,6 +157,10 @@ public class StatusJson {
     }
 
     static Map<String, Object> node(StatusBoard.NodeCard c) {
+        return node(c, new io.drainpilot.work.ProgressBoard());
+    }
+
+    static Map<String, Object> node(StatusBoard.NodeCard c, io.drainpilot.work.ProgressBoard running) {
         Map<String, Object> n = new LinkedHashMap<>();
         n.put("node", c.node());
         n.put("state", c.state());
@@ -172,12 +182,24 @@ public class StatusJson {
         n.put("progress", progress);
         n.put("summary", s);
         n.put("seenAt", c.seenAt().toString());
-        List<Map<String, String>> vms = c.vms().stream().map(v -> {
-            Map<String, String> m = new LinkedHashMap<>();
+        List<Map<String, Object>> vms = c.vms().stream().map(v -> {
+            Map<String, Object> m = new LinkedHashMap<>();
             m.put("namespace", v.namespace());
             m.put("name", v.name());
             m.put("state", v.state());
             m.put("detail", v.detail());
+            // only while a migration of it runs and Prometheus reports it
+            running.of(v.namespace(), v.name()).ifPresent(p -> {
+                if (p.processed() != null) {
+                    m.put("bytesProcessed", p.processed().longValue());
+                }
+                if (p.remaining() != null) {
+                    m.put("bytesRemaining", p.remaining().longValue());
+                }
+                if (p.percent() != null) {
+                    m.put("progressPercent", p.percent());
+                }
+            });
             return m;
         }).toList();
         n.put("vms", vms);

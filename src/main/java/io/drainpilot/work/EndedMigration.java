@@ -25,6 +25,8 @@ public record EndedMigration(String namespace, String name, String vmi, String s
         FAILED("Failed"),
         /** Past its deadline: DrainPilot cancelled it. */
         TIMED_OUT("TimedOut"),
+        /** The guest dirtied memory as fast as it was sent for the whole window: DrainPilot cancelled it. */
+        NOT_CONVERGING("NotConverging"),
         /** The VMI was deleted meanwhile: nothing left to move. */
         GONE("Gone"),
         /** Someone else's migration (KubeVirt's evacuation, a person) moved a VM off the node: counted, never ours. */
@@ -56,8 +58,11 @@ public record EndedMigration(String namespace, String name, String vmi, String s
     }
 
     public RecoveryCase recoveryCase() {
-        RecoveryCase.Reason reason = result == Result.TIMED_OUT ? RecoveryCase.Reason.MigrationTimedOut
-                : RecoveryCase.Reason.MigrationFailed;
+        RecoveryCase.Reason reason = switch (result) {
+            case TIMED_OUT -> RecoveryCase.Reason.MigrationTimedOut;
+            case NOT_CONVERGING -> RecoveryCase.Reason.NotConverging;
+            default -> RecoveryCase.Reason.MigrationFailed;
+        };
         return new RecoveryCase(sourceNode, namespace, vmi, reason, detail, targetNode, name, attempt, drainId);
     }
 }

@@ -24,7 +24,9 @@ public record RecoveryCase(String node, String namespace, String vmi, Reason rea
     /** Why the VM is in recovery; the name is the wire name (alerts, metrics, Events). */
     public enum Reason {
         NotMigratable(false), NoCompatibleTarget(false), NoSafeTarget(false),
-        MigrationFailed(true), MigrationTimedOut(true), MigrationRefused(true);
+        MigrationFailed(true), MigrationTimedOut(true), MigrationRefused(true),
+        /** DrainPilot cancelled a migration whose guest dirtied memory as fast as it was sent. */
+        NotConverging(true);
 
         private final boolean retryable;
 

@@ -65,11 +65,11 @@ class HelmChartTest {
         }
         Map<String, Object> values = Manifests.load(HelmChart.DIR.resolve("values.yaml")).get(0);
         Map<String, Object> config = Manifests.map(values, "config");
-        // set by the chart itself: leader election and pod identity from the Deployment, the URL from a Secret,
+        // set by the chart itself: leader election and pod identity from the Deployment, the URL and the Prometheus token from Secrets,
         // the log format from jsonLogs
         Set<String> byTheChart = Set.of("drainpilot.leader.enabled", "drainpilot.leader.namespace",
                 "drainpilot.leader.pod-name", "drainpilot.leader.pod-labels", "drainpilot.alert.webhook.url",
-                "drainpilot.log.format");
+                "drainpilot.log.format", "drainpilot.progress.prometheus-token");
         Set<String> settings = props.stringPropertyNames().stream().filter(k -> k.startsWith("drainpilot."))
                 .filter(k -> !byTheChart.contains(k)).collect(Collectors.toCollection(TreeSet::new));
         assertThat(new TreeSet<>(config.keySet())).as("values.yaml config vs config/application.properties")
