@@ -57,6 +57,9 @@ public final class Settings {
     public final Duration retryBackoff;
     public final Duration restartTimeout;
     public final String defaultFallback;
+    /** Escalation rungs for migrations that do not converge, after the retries. */
+    public final boolean escalationAutoConverge;
+    public final boolean escalationPostCopy;
     // alerts
     public final String webhookUrl;
     public final String webhookFormat;
@@ -141,6 +144,8 @@ public final class Settings {
         maxAttempts = integer("drainpilot.recovery.max-attempts", "3", 1, 100);
         retryBackoff = duration("drainpilot.recovery.backoff", "30s", Duration.ZERO, Duration.ofDays(1));
         defaultFallback = oneOf("drainpilot.recovery.default-fallback", "block", FALLBACKS);
+        escalationAutoConverge = bool("drainpilot.recovery.escalation.auto-converge", "true");
+        escalationPostCopy = bool("drainpilot.recovery.escalation.post-copy", "true");
         restartTimeout = duration("drainpilot.restart.timeout", "5m", Duration.ofSeconds(1), Duration.ofDays(1));
 
         webhookUrl = url("drainpilot.alert.webhook.url");

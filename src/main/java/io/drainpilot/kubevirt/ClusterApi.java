@@ -302,6 +302,56 @@ public class ClusterApi {
                 (cur, patch) -> op.resource(cur).patch(JSON_PATCH, patch), v -> annotationOps(v, annotations));
     }
 
+    /** Changes a VMI's labels and annotations (null value: remove) in one conflict-checked write. */
+    @ApiCall(group = KubeVirtNames.GROUP, resource = "virtualmachineinstances", verbs = {"get", "patch"})
+    public void labelVmi(String namespace, String name, Map<String, String> labels, Map<String, String> annotations) {
+        if (skipWrite("label VMI " + namespace + "/" + name + " " + labels + " " + annotations)) {
+            return;
+        }
+        var op = client.resources(VirtualMachineInstance.class).inNamespace(namespace);
+        patchWithRetry("label VMI " + namespace + "/" + name,
+                view.cached(VirtualMachineInstance.class, namespace, name), () -> op.withName(name).get(),
+                (cur, patch) -> op.resource(cur).patch(JSON_PATCH, patch), v -> {
+                    List<Map<String, Object>> ops = metadataOps("labels", v.getMetadata().getLabels(), labels);
+                    ops.addAll(annotationOps(v, annotations));
+                    return ops;
+                });
+    }
+
+    // ---- MigrationPolicies (cluster-scoped)
+
+    /** Creates the MigrationPolicy, or brings an existing one's spec to {@code wanted}'s. */
+    @ApiCall(group = MigrationPolicy.GROUP, resource = "migrationpolicies", verbs = {"get", "create", "update"})
+    public void ensureMigrationPolicy(MigrationPolicy wanted) {
+        String name = wanted.getMetadata().getName();
+        if (skipWrite("keep MigrationPolicy " + name)) {
+            return;
+        }
+        var op = client.resources(MigrationPolicy.class);
+        MigrationPolicy current = op.withName(name).get();
+        if (current == null) {
+            try {
+                op.resource(wanted).create();
+                return;
+            } catch (KubernetesClientException e) {
+                if (e.getCode() != 409) {
+                    throw e;
+                }
+                current = op.withName(name).get();
+                if (current == null) {
+                    throw e;
+                }
+            }
+        }
+        if (!SPEC_JSON.valueToTree(wanted.getSpec()).equals(SPEC_JSON.valueToTree(current.getSpec()))) {
+            current.setSpec(wanted.getSpec());
+            current.getMetadata().setLabels(wanted.getMetadata().getLabels());
+            op.resource(current).update();
+        }
+    }
+
+    private static final com.fasterxml.jackson.databind.ObjectMapper SPEC_JSON = new com.fasterxml.jackson.databind.ObjectMapper();
+
     // ---- VMs
 
     @ApiCall(group = KubeVirtNames.GROUP, resource = "virtualmachines", verbs = "get")

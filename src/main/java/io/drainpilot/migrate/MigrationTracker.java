@@ -160,6 +160,7 @@ public class MigrationTracker {
             if (drainId.equals(label(m, Bookkeeping.MIGRATION_DRAIN))) {
                 countAttempt(m, node, drainId);
                 track(m, phase, node).ifPresent(e -> {
+                    endEscalation(m);
                     ended.add(e);
                     lastPhase.remove(key);
                 });
@@ -168,6 +169,21 @@ public class MigrationTracker {
                 && !transition(m, MigrationPhase.SUCCEEDED).orElse(created(m)).isBefore(drainStart)) {
             // it finished during this drain: it moved a VM this drain had to move
             adopted(m, node).ifPresent(ended::add);
+        }
+    }
+
+    /** An escalated attempt has ended: its label goes, so DrainPilot's MigrationPolicy no longer selects the VMI. */
+    private void endEscalation(VirtualMachineInstanceMigration m) {
+        String ns = m.getMetadata().getNamespace();
+        boolean labelled = view.vmi(ns, m.vmiName()).map(v -> v.label(Names.ESCALATION) != null).orElse(false);
+        if (labelled) {
+            try {
+                api.labelVmi(ns, m.vmiName(), java.util.Collections.singletonMap(Names.ESCALATION, null), Map.of());
+            } catch (KubernetesClientException e) {
+                if (e.getCode() != 404) {
+                    throw e;
+                }
+            }
         }
     }
 

@@ -23,6 +23,8 @@ public final class Bookkeeping {
     public static final String FAILED_TARGETS = Names.PREFIX + "failed-targets";
     /** On a VMI: no new attempt before this RFC 3339 instant (retry backoff). */
     public static final String RETRY_AFTER = Names.PREFIX + "retry-after";
+    /** VMI: the escalation rungs this drain has taken for it, {@code <drain key>=<rung>,<rung>}. */
+    public static final String ESCALATIONS = Names.PREFIX + "escalations";
     /** Label on a VM DrainPilot stopped, so it is found by label selector: {@code "true"}. */
     public static final String STOPPED = Names.PREFIX + "stopped";
     /** On a VM DrainPilot stopped: the node whose drain made it stop it. */

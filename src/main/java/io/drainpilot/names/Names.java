@@ -26,6 +26,16 @@ public final class Names {
     // VMI/VM labels (in)
     public static final String SKIP = PREFIX + "skip";
     public static final String FALLBACK = PREFIX + "fallback";
+    /** VMI/VM label (in): "true" lets the escalation ladder try post-copy (a failed post-copy loses the guest). */
+    public static final String ALLOW_POST_COPY = PREFIX + "allow-post-copy";
+    /**
+     * VMI label (out): set just before an escalated attempt ({@code auto-converge} or {@code post-copy}) so that
+     * DrainPilot's MigrationPolicy of that name applies to it; removed once that attempt ends.
+     */
+    public static final String ESCALATION = PREFIX + "escalation";
+    /** DrainPilot's MigrationPolicies, selecting the VMIs by {@link #ESCALATION}. */
+    public static final String POLICY_AUTO_CONVERGE = "drainpilot-auto-converge";
+    public static final String POLICY_POST_COPY = "drainpilot-post-copy";
     // VMI annotation (out)
     public static final String ATTEMPTS = PREFIX + "attempts";
 

@@ -111,7 +111,12 @@ public class ProgressWatch {
                 before.ifPresent(all::add);
                 continue;
             }
-            Convergence.Verdict verdict = Convergence.judge(before.map(MigrationProgress::behindSince).orElse(null),
+            // an escalated attempt gets help that acts over time (throttling, post-copy at its completion deadline):
+            // judging it by its first rates would cancel it before the help works; KubeVirt's timeouts still apply
+            boolean escalated = view.vmi(ns, m.vmiName()).map(v -> v.label(io.drainpilot.names.Names.ESCALATION) != null)
+                    .orElse(false);
+            Convergence.Verdict verdict = escalated ? new Convergence.Verdict(null, false, null)
+                    : Convergence.judge(before.map(MigrationProgress::behindSince).orElse(null),
                     dirty, transfer, postCopy(ns, m.vmiName()), now, window);
             String notConverging = before.map(MigrationProgress::notConverging).orElse(verdict.why());
             MigrationProgress p = new MigrationProgress(ns, m.vmiName(), m.getMetadata().getName(), processed,

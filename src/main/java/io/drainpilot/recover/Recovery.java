@@ -31,6 +31,7 @@ import java.time.Clock;
 import java.time.temporal.ChronoUnit;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -72,8 +73,12 @@ public class Recovery {
         String fallback = vmi.map(this::fallbackOf).orElse(settings.defaultFallback);
         boolean vmExists = live.moot() != null || !"shutdown-restart".equals(fallback)
                 || api.vm(c.namespace(), c.vmi()).isPresent();
+        RecoveryPolicy.Escalation escalation = new RecoveryPolicy.Escalation(settings.escalationAutoConverge,
+                settings.escalationPostCopy, vmi.map(this::allowsPostCopy).orElse(false),
+                RecoveryPolicy.isConvergenceFailure(c.reason(), c.detail()),
+                vmi.map(v -> escalationsTaken(v, drainKey(c.node()))).orElse(Set.of()));
         RecoveryPolicy.Result r = RecoveryPolicy.decide(new RecoveryPolicy.Facts(c.reason(), attempts,
-                settings.maxAttempts, fallback, live, vmExists));
+                settings.maxAttempts, fallback, live, vmExists, escalation));
         String why = r.why() == null ? c.detail() : c.detail() + "; " + r.why();
         return new RecoveryDecision(c, r.action(), attempts, why);
     }
@@ -108,6 +113,86 @@ public class Recovery {
         LOG.info("{}: {} not applied: {}", c.vmRef(), d.action().wire(), moot.why());
         return Optional.of(nothing(new RecoveryDecision(c, RecoveryAction.NONE, d.attempts(), c.detail() + "; "
                 + moot.why())));
+    }
+
+    /**
+     * An escalation rung: migrate again after the backoff like a retry, this time under DrainPilot's MigrationPolicy
+     * for the rung (kept by DrainPilot), which KubeVirt applies because the VMI carries the rung's label when the
+     * migration is created. The label goes once that attempt ends (the await stage removes it).
+     */
+    public RecoveryDecision escalate(RecoveryDecision d) {
+        Optional<RecoveryDecision> moot = mootNow(d);
+        if (moot.isPresent()) {
+            return moot.get();
+        }
+        RecoveryCase c = d.recoveryCase();
+        String rung = d.action().wire();
+        api.ensureMigrationPolicy(policyFor(d.action()));
+        VirtualMachineInstance vmi = api.vmi(c.namespace(), c.vmi()).orElse(null);
+        Set<String> taken = new java.util.TreeSet<>(vmi == null ? Set.of()
+                : escalationsTaken(vmi, drainKey(c.node())).stream().map(RecoveryAction::wire).toList());
+        taken.add(rung);
+        try {
+            api.labelVmi(c.namespace(), c.vmi(), Map.of(Names.ESCALATION, rung),
+                    Map.of(Bookkeeping.ESCALATIONS, drainKey(c.node()) + "=" + String.join(",", taken)));
+        } catch (KubernetesClientException e) {
+            if (e.getCode() != 404) {
+                throw e;
+            }
+        }
+        RecoveryDecision retried = retryLater(d);
+        return new RecoveryDecision(c, d.action(), d.attempts(), retried.why() + " under MigrationPolicy "
+                + policyFor(d.action()).getMetadata().getName());
+    }
+
+    /** DrainPilot's MigrationPolicy of a rung, selecting the VMIs labelled for it. */
+    static io.drainpilot.kubevirt.MigrationPolicy policyFor(RecoveryAction rung) {
+        io.drainpilot.kubevirt.MigrationPolicy p = new io.drainpilot.kubevirt.MigrationPolicy();
+        boolean postCopy = rung == RecoveryAction.POST_COPY;
+        p.setMetadata(new io.fabric8.kubernetes.api.model.ObjectMetaBuilder()
+                .withName(postCopy ? Names.POLICY_POST_COPY : Names.POLICY_AUTO_CONVERGE)
+                .withLabels(Map.of(Names.MANAGED_BY, Names.MANAGED_BY_VALUE)).build());
+        io.drainpilot.kubevirt.MigrationPolicy.Spec spec = new io.drainpilot.kubevirt.MigrationPolicy.Spec();
+        spec.selectors = new io.drainpilot.kubevirt.MigrationPolicy.Selectors();
+        spec.selectors.virtualMachineInstanceSelector = Map.of(Names.ESCALATION, rung.wire());
+        spec.allowAutoConverge = true;
+        if (postCopy) {
+            spec.allowPostCopy = true;
+            // KubeVirt switches to post-copy only once the completion time (this per GiB of memory) has passed, and
+            // aborts a migration without progress for progressTimeout (150 s) before that: switch early
+            spec.completionTimeoutPerGiB = POST_COPY_AFTER_SECONDS_PER_GIB;
+        }
+        p.setSpec(spec);
+        return p;
+    }
+
+    static final long POST_COPY_AFTER_SECONDS_PER_GIB = 10;
+
+    private boolean allowsPostCopy(VirtualMachineInstance vmi) {
+        String value = vmi.label(Names.ALLOW_POST_COPY);
+        if (value == null) {
+            value = view.labelledVm(vmi.getMetadata().getNamespace(), vmi.getMetadata().getName())
+                    .map(vm -> vm.getMetadata().getLabels()).map(l -> l.get(Names.ALLOW_POST_COPY)).orElse(null);
+        }
+        return "true".equals(value);
+    }
+
+    /** The rungs this drain has tried for the VMI (an earlier drain's do not count). */
+    static Set<RecoveryAction> escalationsTaken(VirtualMachineInstance vmi, String drainKey) {
+        String value = vmi.getMetadata().getAnnotations() == null ? null
+                : vmi.getMetadata().getAnnotations().get(Bookkeeping.ESCALATIONS);
+        if (value == null || !value.startsWith(drainKey + "=")) {
+            return Set.of();
+        }
+        Set<RecoveryAction> out = new java.util.HashSet<>();
+        for (String rung : value.substring(drainKey.length() + 1).split(",")) {
+            for (RecoveryAction a : List.of(RecoveryAction.AUTO_CONVERGE, RecoveryAction.POST_COPY)) {
+                if (a.wire().equals(rung.trim())) {
+                    out.add(a);
+                }
+            }
+        }
+        return out;
     }
 
     /** Retry after the backoff, preferring nodes that have not failed this VM yet. */

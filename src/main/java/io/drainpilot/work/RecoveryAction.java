@@ -4,6 +4,10 @@ package io.drainpilot.work;
 public enum RecoveryAction {
     /** Try again after the backoff, preferring targets that have not failed it. */
     RETRY("retry"),
+    /** Escalation rung 2: migrate again under DrainPilot's MigrationPolicy with auto-converge. */
+    AUTO_CONVERGE("auto-converge"),
+    /** Escalation rung 3: migrate again under DrainPilot's MigrationPolicy with post-copy (only VMs that allow it). */
+    POST_COPY("post-copy"),
     /** Stop the VM and start it again once the node is released. */
     SHUTDOWN_RESTART("shutdown-restart"),
     /** Hold the drain for a person to decide. */

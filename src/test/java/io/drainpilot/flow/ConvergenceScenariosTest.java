@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.drainpilot.app.DrainPilotRuntime;
 import io.drainpilot.kubevirt.KubeVirt;
+import io.drainpilot.kubevirt.MigrationPolicy;
 import io.drainpilot.names.Names;
 import io.drainpilot.sim.CpuProfile;
 import io.drainpilot.sim.Scenario;
@@ -100,6 +101,8 @@ class ConvergenceScenariosTest {
             });
             Map<String, String> settings = progressSettings(h, "300ms");
             settings.put("drainpilot.recovery.max-attempts", "2");
+            // no escalation ladder here: after the retry, straight to the fallback
+            settings.put("drainpilot.recovery.escalation.auto-converge", "false");
             h.startDrainPilot(settings);
             h.requestDrain("node-1");
 
@@ -111,6 +114,69 @@ class ConvergenceScenariosTest {
                     .anyMatch(e -> e.getMessage().contains("NotConverging") && e.getMessage().contains("retry"))
                     .anyMatch(e -> e.getMessage().contains("NotConverging") && e.getMessage().contains("release")));
             assertThat(h.vmi(NS, "busy").annotation(Names.ATTEMPTS)).isEqualTo("2");
+        }
+    }
+
+    private static SimRecord.Result firstAttempt(Harness h, String vm) {
+        SimRecord.MigrationOutcome first = outcomesOf(h, vm).get(0);
+        if (first.result() == SimRecord.Result.FAILED) {
+            assertThat(first.failureReason()).startsWith("Live migration stuck for");
+        } else {
+            assertThat(first.result()).isEqualTo(SimRecord.Result.CANCELLED);
+        }
+        return first.result();
+    }
+
+    @Test
+    void theEscalationLadderTriesAutoConvergeThenPostCopyWhereAllowedThenTheFallback() {
+        // against the 20 MiB/s test link: 24 MiB/s converges only with auto-converge; 200 MiB/s only in post-copy
+        try (Harness h = new Harness(threeSkylakes(
+                Scenario.vm(NS, "needs-auto-converge").on("node-1").hostModel().memory("1Gi").dirtyRate("24Mi"),
+                Scenario.vm(NS, "needs-post-copy").on("node-1").hostModel().memory("1Gi").dirtyRate("200Mi")
+                        .label(Names.ALLOW_POST_COPY, "true"),
+                Scenario.vm(NS, "never").on("node-1").hostModel().memory("1Gi").dirtyRate("200Mi")
+                        .label(Names.FALLBACK, "release")))) {
+            Map<String, String> settings = progressSettings(h, "300ms");
+            settings.put("drainpilot.recovery.max-attempts", "1");
+            settings.put("drainpilot.migration.max-outbound-per-node", "3");
+            h.startDrainPilot(settings);
+            h.requestDrain("node-1");
+
+            h.awaitEvacuation("node-1", Names.COMPLETED);
+            // the first attempt of each is judged not converging and cancelled (or, on a slow machine, aborted by
+            // KubeVirt for lack of progress first: a convergence failure too); then the ladder
+            assertThat(outcomesOf(h, "needs-auto-converge")).extracting(SimRecord.MigrationOutcome::result)
+                    .containsExactly(firstAttempt(h, "needs-auto-converge"), SimRecord.Result.SUCCEEDED);
+            assertThat(h.vmi(NS, "needs-auto-converge").getStatus().migrationState.unknownFields())
+                    .containsEntry("migrationPolicyName", "drainpilot-auto-converge");
+            // auto-converge is not enough (KubeVirt aborts it for lack of progress), post-copy is
+            assertThat(outcomesOf(h, "needs-post-copy")).extracting(SimRecord.MigrationOutcome::result)
+                    .containsExactly(firstAttempt(h, "needs-post-copy"), SimRecord.Result.FAILED, SimRecord.Result.SUCCEEDED);
+            assertThat(h.vmi(NS, "needs-post-copy").getStatus().migrationState.mode).isEqualTo("PostCopy");
+            assertThat(h.vmi(NS, "needs-post-copy").getStatus().migrationState.unknownFields())
+                    .containsEntry("migrationPolicyName", "drainpilot-post-copy");
+            // not labelled for post-copy: after auto-converge its fallback
+            assertThat(outcomesOf(h, "never")).extracting(SimRecord.MigrationOutcome::result)
+                    .containsExactly(firstAttempt(h, "never"), SimRecord.Result.FAILED);
+            assertThat(h.vmi(NS, "never").getStatus().nodeName).isEqualTo("node-1");
+            assertThat(h.vmi(NS, "never").annotation("drainpilot.io/escalations")).endsWith("=auto-converge");
+            // the attempt count stays exact, and no escalation label is left behind
+            assertThat(h.vmi(NS, "needs-auto-converge").annotation(Names.ATTEMPTS)).isEqualTo("2");
+            assertThat(h.vmi(NS, "needs-post-copy").annotation(Names.ATTEMPTS)).isEqualTo("3");
+            assertThat(h.vmi(NS, "never").annotation(Names.ATTEMPTS)).isEqualTo("2");
+            await().atMost(Harness.PATIENCE).untilAsserted(() -> {
+                for (String vm : List.of("needs-auto-converge", "needs-post-copy", "never")) {
+                    assertThat(h.vmi(NS, vm).label(Names.ESCALATION)).as(vm).isNull();
+                }
+                assertThat(RecoveryScenariosTest.eventsAbout(h, "needs-post-copy"))
+                        .anyMatch(e -> e.getMessage().startsWith("[warning]") && e.getMessage().contains("post-copy"));
+                assertThat(RecoveryScenariosTest.eventsAbout(h, "never"))
+                        .anyMatch(e -> e.getMessage().contains("auto-converge"))
+                        .noneMatch(e -> e.getMessage().contains("escalating to post-copy"))
+                        .anyMatch(e -> e.getMessage().contains("release"));
+            });
+            assertThat(h.kube.resources(MigrationPolicy.class).withName("drainpilot-post-copy").get().getSpec().allowPostCopy)
+                    .isTrue();
         }
     }
 }
