@@ -179,4 +179,34 @@ class ConvergenceScenariosTest {
                     .isTrue();
         }
     }
+
+    @Test
+    void prometheusDownOrBehindATokenNeverHoldsUpADrainAndIsWarnedAboutOnce() throws Exception {
+        try (Harness h = new Harness(threeSkylakes(Scenario.vm(NS, "big").on("node-1").hostModel().memory("16Gi")
+                .dirtyRate("2Mi")));
+             LogCapture logs = new LogCapture("io.drainpilot.progress")) {
+            h.cluster.prometheus().requireToken("s3cret-token");
+            h.cluster.prometheus().down(true);
+            Map<String, String> settings = progressSettings(h, "60s");
+            settings.put("drainpilot.progress.prometheus-token", "s3cret-token");
+            DrainPilotRuntime rt = h.startDrainPilot(settings);
+            h.requestDrain("node-1");
+
+            await().atMost(Harness.PATIENCE).until(() -> logs.messages().stream()
+                    .anyMatch(m -> m.contains("Prometheus did not answer")));
+            h.cluster.prometheus().down(false);
+            // back, and the token is accepted: progress shows
+            await().atMost(Harness.PATIENCE).pollInterval(Duration.ofMillis(100)).until(() -> {
+                JsonNode line = vmLine(rt, "big");
+                return line != null && line.has("progressPercent");
+            });
+            h.awaitEvacuation("node-1", Names.COMPLETED);
+
+            assertThat(logs.messages()).filteredOn(m -> m.contains("Prometheus did not answer")).hasSize(1)
+                    .allSatisfy(m -> assertThat(m).contains("HTTP 503"));
+            assertThat(logs.messages()).anyMatch(m -> m.contains("answers the migration progress query again"));
+            String port = h.cluster.prometheus().url().replaceAll(".*:", ":");
+            assertThat(logs.messages()).noneMatch(m -> m.contains("s3cret-token") || m.contains(port));
+        }
+    }
 }

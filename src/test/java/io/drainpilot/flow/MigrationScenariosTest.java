@@ -289,7 +289,9 @@ class MigrationScenariosTest {
             h.cluster.simulator().stallMigrationsOf("default", "app-host-model");
             h.startDrainPilot(Map.of("drainpilot.migration.deadline.running-base", "3s",
                     "drainpilot.migration.deadline.running-per-gib", "0s",
-                    "drainpilot.recovery.max-attempts", "2"));
+                    "drainpilot.recovery.max-attempts", "2",
+                    // the escalation ladder has its own test (ConvergenceScenariosTest): here the fallback follows
+                    "drainpilot.recovery.escalation.auto-converge", "false"));
             h.requestDrain("node-1");
             await().atMost(Harness.PATIENCE).until(() -> h.cluster.record().outcomes().stream()
                     .anyMatch(o -> o.vmiName().equals("app-host-model") && o.result() == SimRecord.Result.CANCELLED));
