@@ -275,6 +275,8 @@ public class DrainPilotConfiguration implements CamelConfiguration {
         registry.bind("nodeGone", new io.drainpilot.drain.NodeGone(view, api, status, scanner, evacuation));
         registry.bind("nodeEvacuation", evacuation);
         registry.bind("drainRelease", new DrainRelease(view, api, status, settings));
+        registry.bind("drainReports", new io.drainpilot.drain.DrainReports(view, api, status, scanner, board, settings, clock));
+        registry.bind("alertNoter", new io.drainpilot.alert.AlertNoter(view, api));
         registry.bind("migrationRequester", new MigrationRequester(api, settings, metrics, view::node));
         registry.bind("migrationTracker", new MigrationTracker(view, api, status, settings, clock, metrics, progress));
         registry.bind("recovery", new Recovery(view, api, status, settings, clock, metrics));

@@ -61,6 +61,9 @@ public final class Settings {
     public final boolean escalationAutoConverge;
     public final boolean escalationPostCopy;
     // alerts
+    /** Drain reports kept (ConfigMaps in DrainPilot's namespace); 0: none written. */
+    public final int reportRetain;
+
     public final String webhookUrl;
     public final String webhookFormat;
     public final Duration webhookTimeout;
@@ -147,6 +150,8 @@ public final class Settings {
         escalationAutoConverge = bool("drainpilot.recovery.escalation.auto-converge", "true");
         escalationPostCopy = bool("drainpilot.recovery.escalation.post-copy", "true");
         restartTimeout = duration("drainpilot.restart.timeout", "5m", Duration.ofSeconds(1), Duration.ofDays(1));
+
+        reportRetain = integer("drainpilot.report.retain", "20", 0, 1000);
 
         webhookUrl = url("drainpilot.alert.webhook.url");
         webhookFormat = oneOf("drainpilot.alert.webhook.format", "plain", WEBHOOK_FORMATS);

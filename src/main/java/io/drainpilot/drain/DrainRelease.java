@@ -38,6 +38,7 @@ public class DrainRelease {
         this.status = status;
     }
 
+    /** The node Completed and a waiting Rancher hook answered; the drain's migrations stay until {@link #clearMigrations}. */
     public void release(NodePlan plan) {
         DrainRequest request = plan.request();
         String node = request.nodeName();
@@ -51,8 +52,16 @@ public class DrainRelease {
         status.update(node, Names.COMPLETED, s -> last[0] = s.withCounts(0, 0, 0, s.total()));
         LOG.info("Node {}: evacuation completed: {} migrated, {} fell back, {} in total", node, last[0].migrated(),
                 last[0].fellBack(), last[0].total());
-        String drainId = request.node().getMetadata().getAnnotations() == null ? null
-                : request.node().getMetadata().getAnnotations().get(Bookkeeping.DRAIN_ID);
+    }
+
+    /**
+     * Deletes the drain's finished migrations of DrainPilot's, one request per namespace, once the drain's report
+     * (which reads them) is written: counted in the node's outcome record by now, they would only take room.
+     */
+    public void clearMigrations(NodePlan plan) {
+        String node = plan.node();
+        String drainId = plan.request().node().getMetadata().getAnnotations() == null ? null
+                : plan.request().node().getMetadata().getAnnotations().get(Bookkeeping.DRAIN_ID);
         if (drainId != null) {
             Set<String> namespaces = new TreeSet<>();
             for (VirtualMachineInstanceMigration m : view.migrationsFrom(node)) {

@@ -40,6 +40,8 @@ public class DrainScanner {
     private final Set<String> draining = ConcurrentHashMap.newKeySet();
     /** Nodes that were draining when their Node object disappeared: their drain is ended once ({@link NodeGone}). */
     private final Set<String> gone = ConcurrentHashMap.newKeySet();
+    /** Nodes whose drain was just withdrawn, with the evacuation state it had: their report is written once. */
+    private final Map<String, String> closed = new ConcurrentHashMap<>();
     private volatile NodeEvacuation evacuation;
 
     public DrainScanner(ClusterView view, ClusterApi api, Settings settings, ProblemReporter problems,
@@ -115,11 +117,22 @@ public class DrainScanner {
             if (state != null && !settings.dryRun) {
                 LOG.info("Node {}: no drain signal any more; evacuation {} closed", name, state);
                 api.annotateNode(name, Collections.singletonMap(Names.EVACUATION, null));
+                closed.put(name, state);
             }
             return null;
         }
         draining.add(name);
         return new DrainRequest(node.get(), found, DrainSignals.cancelRequested(node.get()), hook.orElse(null));
+    }
+
+    /** Once, for a node whose drain was just withdrawn: the evacuation state it had; else null. */
+    public String takeClosed(String name) {
+        return closed.remove(name);
+    }
+
+    /** Whether a node was draining when its Node object disappeared (without taking it: {@link #takeGone}). */
+    public boolean isGone(String name) {
+        return gone.contains(name);
     }
 
     /** True once for a node that was draining when its Node object disappeared. */

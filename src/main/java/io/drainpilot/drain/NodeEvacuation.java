@@ -148,7 +148,7 @@ public class NodeEvacuation {
             drainId = newDrainId();
             LOG.info("Node {}: drain requested by {}; evacuation starts (drain {})", name,
                     String.join(", ", request.signals()), drainId);
-            status.startDrain(name, drainId);
+            status.startDrain(name, drainId, request.signals());
         }
         NodePlan plan = plan(request, drainId, null);
         logIfChanged(plan);

@@ -561,6 +561,70 @@ public class ClusterApi {
                 sec -> annotationOps(sec, annotations));
     }
 
+    // ---- drain reports: ConfigMaps in DrainPilot's own namespace
+
+    /** DrainPilot's own namespace as the RBAC manifests name it (the Role for reports and the Lease lives there). */
+    public static final String OWN_NAMESPACE = "drainpilot";
+
+    /**
+     * Creates the ConfigMap, or replaces its labels, annotations and data when they differ; true when it was created
+     * or changed, false when it already held exactly this (a second write of the same report changes nothing).
+     */
+    @ApiCall(group = "", resource = "configmaps", verbs = {"get", "create", "update"}, namespace = OWN_NAMESPACE)
+    public boolean putConfigMap(io.fabric8.kubernetes.api.model.ConfigMap wanted) {
+        String ns = wanted.getMetadata().getNamespace();
+        String name = wanted.getMetadata().getName();
+        if (skipWrite("write ConfigMap " + ns + "/" + name)) {
+            return false;
+        }
+        var op = client.configMaps().inNamespace(ns);
+        for (int attempt = 1; ; attempt++) {
+            if (attempt > 1 && !fence.mayWrite()) {
+                throw new WriteFence.NotLeaderException("write ConfigMap " + ns + "/" + name);
+            }
+            io.fabric8.kubernetes.api.model.ConfigMap current = op.withName(name).get();
+            try {
+                if (current == null) {
+                    op.resource(wanted).create();
+                    return true;
+                }
+                if (java.util.Objects.equals(current.getData(), wanted.getData())
+                        && java.util.Objects.equals(current.getMetadata().getLabels(), wanted.getMetadata().getLabels())) {
+                    return false;
+                }
+                io.fabric8.kubernetes.api.model.ConfigMap replaced = new io.fabric8.kubernetes.api.model.ConfigMapBuilder(wanted)
+                        .editMetadata().withResourceVersion(current.getMetadata().getResourceVersion()).endMetadata().build();
+                op.resource(replaced).update();
+                return true;
+            } catch (KubernetesClientException e) {
+                // created or changed by another writer in between: look again
+                if (e.getCode() != 409 || attempt >= CONFLICT_RETRIES) {
+                    throw e;
+                }
+            }
+        }
+    }
+
+    @ApiCall(group = "", resource = "configmaps", verbs = "get", namespace = OWN_NAMESPACE)
+    public Optional<io.fabric8.kubernetes.api.model.ConfigMap> configMap(String namespace, String name) {
+        return Optional.ofNullable(client.configMaps().inNamespace(namespace).withName(name).get());
+    }
+
+    /** The ConfigMaps of a namespace whose label has this value. */
+    @ApiCall(group = "", resource = "configmaps", verbs = "list", namespace = OWN_NAMESPACE)
+    public List<io.fabric8.kubernetes.api.model.ConfigMap> configMapsLabelled(String namespace, String labelKey,
+            String value) {
+        return client.configMaps().inNamespace(namespace).withLabel(labelKey, value).list().getItems();
+    }
+
+    @ApiCall(group = "", resource = "configmaps", verbs = "delete", namespace = OWN_NAMESPACE)
+    public void deleteConfigMap(String namespace, String name) {
+        if (skipWrite("delete ConfigMap " + namespace + "/" + name)) {
+            return;
+        }
+        client.configMaps().inNamespace(namespace).withName(name).delete();
+    }
+
     // ---- events
 
     /** Records an Event on an object; returns quietly when Events cannot be written (they are a record, not a duty). */

@@ -63,6 +63,9 @@ public class MigrationRequester {
         String source = work.node();
         String drainId = work.drainKey().substring(work.drainKey().indexOf('/') + 1);
         VirtualMachineInstanceMigration vmim = newMigration(ns, work.name(), source, drainId, work.attempt(), work.target());
+        // the VM's memory, for the drain report (the VMI may have left the node by the time it is written)
+        io.drainpilot.plan.VmiMemory.bytes(work.vmi()).ifPresent(bytes ->
+                vmim.getMetadata().getAnnotations().put(Bookkeeping.MIGRATION_MEMORY, String.valueOf(bytes)));
         VirtualMachineInstanceMigration created;
         try {
             created = api.createMigration(vmim);

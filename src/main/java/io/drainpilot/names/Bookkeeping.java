@@ -15,6 +15,13 @@ public final class Bookkeeping {
     public static final String CORDONED = Names.PREFIX + "cordoned";
     /** On a node: what happened to each VM in the current drain, JSON {@code {"ns/name": "migrated", ...}}. */
     public static final String OUTCOMES = Names.PREFIX + "outcomes";
+    /** On a node: the drain signals that started the current drain, a JSON array (written with its drain id). */
+    public static final String SIGNALS = Names.PREFIX + "signals";
+    /**
+     * On a node: the alerts raised in the current drain, per VM (key {@code ns/name}; the node's own under {@code ""}),
+     * JSON, at most a few per VM: what the drain report lists, also when another replica writes it.
+     */
+    public static final String ALERTS = Names.PREFIX + "alerts";
     /** On a VMI: the drain its other marks belong to, {@code <node>/<drain id>}. */
     public static final String DRAIN = Names.PREFIX + "drain";
     /** On a VMI: the fallback applied for the current drain, as {@code <policy>}. */
@@ -41,6 +48,9 @@ public final class Bookkeeping {
     public static final String MIGRATION_DRAIN = Names.PREFIX + "drain-id";
     /** Label on DrainPilot's migrations: which attempt for the VM in that drain (1, 2, ...). */
     public static final String MIGRATION_ATTEMPT = Names.PREFIX + "attempt";
+
+    /** Annotation on DrainPilot's migrations: the VM's memory in bytes when it was asked to move. */
+    public static final String MIGRATION_MEMORY = Names.PREFIX + "memory-bytes";
 
     /** On a Harvester Upgrade: the nodes DrainPilot paused in its pause map (the only ones it unpauses). */
     public static final String PAUSED_NODES = Names.PREFIX + "paused-nodes";

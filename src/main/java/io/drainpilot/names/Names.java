@@ -39,6 +39,18 @@ public final class Names {
     // VMI annotation (out)
     public static final String ATTEMPTS = PREFIX + "attempts";
 
+    // drain reports (out): one ConfigMap per drain in DrainPilot's namespace
+    public static final String REPORT = PREFIX + "report";
+    /** Label on a drain report: the node, as a {@link #labelValue label value}. */
+    public static final String REPORT_NODE = PREFIX + "node";
+    /** Label on a drain report: the drain id. */
+    public static final String REPORT_DRAIN_ID = PREFIX + "drain-id";
+    /** Annotation on a drain report: when the drain ended (RFC 3339); the oldest go first beyond the retention. */
+    public static final String REPORT_ENDED_AT = PREFIX + "ended-at";
+    public static final String REPORT_JSON = "report.json";
+    public static final String REPORT_TEXT = "report.txt";
+    static final String REPORT_PREFIX = "drainpilot-report-";
+
     // Harvester Upgrade annotation (in): "off" makes DrainPilot hand every node it paused back to Harvester
     public static final String CONDUCTOR = PREFIX + "conductor";
 
@@ -85,6 +97,15 @@ public final class Names {
         } catch (java.security.NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    /**
+     * The name of a drain's report ConfigMap: {@code drainpilot-report-<node>-<drain id>}; a node name that would make
+     * it longer than a ConfigMap name may be (253) is written as its {@link #labelValue shortened form}.
+     */
+    public static String reportName(String node, String drainId) {
+        String name = REPORT_PREFIX + node + "-" + drainId;
+        return name.length() <= 253 ? name : REPORT_PREFIX + labelValue(node).toLowerCase(java.util.Locale.ROOT) + "-" + drainId;
     }
 
     /** The source node of a migration of ours: the annotation's full name, else the label's value. */

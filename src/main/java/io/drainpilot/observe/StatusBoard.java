@@ -32,6 +32,34 @@ public class StatusBoard {
         }
     }
 
+    /**
+     * A drain report this process wrote (or found written).
+     *
+     * @param configMap the report's ConfigMap name (in DrainPilot's namespace)
+     * @param outcome   how the drain ended: Completed, Cancelled, Withdrawn, NodeGone
+     */
+    public record ReportLine(String node, String drainId, String configMap, String endedAt, String outcome) {
+    }
+
+    /** How many recent reports the board keeps. */
+    public static final int REPORTS = 50;
+
+    private final java.util.Deque<ReportLine> reports = new java.util.concurrent.ConcurrentLinkedDeque<>();
+
+    /** Records a report (one line per ConfigMap: a newer line replaces an older one for the same drain). */
+    public synchronized void reported(ReportLine line) {
+        reports.removeIf(r -> r.configMap().equals(line.configMap()));
+        reports.addFirst(line);
+        while (reports.size() > REPORTS) {
+            reports.removeLast();
+        }
+    }
+
+    /** The recent reports, newest first (this process's memory: a new leader starts empty). */
+    public List<ReportLine> reports() {
+        return List.copyOf(reports);
+    }
+
     private final Map<String, NodeCard> nodes = new ConcurrentHashMap<>();
     private final DrainHistory history = new DrainHistory();
     /** Each card's drain id (kept beside the cards, for the history entry when the card goes). */

@@ -135,6 +135,15 @@ public class StatusJson {
         harvester.put("upgrade", h.upgrade());
         harvester.put("nodeStates", new TreeMap<>(h.nodeStates()));
         out.put("harvester", harvester);
+        out.put("reports", board.reports().stream().map(r -> {
+            Map<String, String> m = new LinkedHashMap<>();
+            m.put("node", r.node());
+            m.put("drainId", r.drainId());
+            m.put("configMap", r.configMap());
+            m.put("endedAt", r.endedAt());
+            m.put("outcome", r.outcome());
+            return m;
+        }).toList());
         return JSON.writeValueAsString(out);
     }
 

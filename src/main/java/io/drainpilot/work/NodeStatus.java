@@ -39,6 +39,11 @@ public class NodeStatus {
 
     /** A new drain: its id, state InProgress, a fresh summary and outcome record. */
     public void startDrain(String node, String drainId) {
+        startDrain(node, drainId, java.util.List.of());
+    }
+
+    /** A new drain with the signals that asked for it: its id, state InProgress, fresh summary, outcomes and alerts. */
+    public void startDrain(String node, String drainId, java.util.List<String> signals) {
         noted.remove(node);
         String now = now();
         Map<String, String> ann = new HashMap<>();
@@ -46,6 +51,8 @@ public class NodeStatus {
         ann.put(Names.EVACUATION_SUMMARY, EvacuationSummary.started(now).toJson());
         ann.put(Bookkeeping.DRAIN_ID, drainId);
         ann.put(Bookkeeping.OUTCOMES, null);
+        ann.put(Bookkeeping.ALERTS, null);
+        ann.put(Bookkeeping.SIGNALS, signals.isEmpty() ? null : signalsJson(signals));
         api.annotateNode(node, ann);
         lastWrite.put(node, clock.instant());
     }
@@ -53,6 +60,27 @@ public class NodeStatus {
     /** A VM's outcome, written with the node's next status write (its migration object keeps it until then). */
     public void note(String node, String vmKey, Outcome outcome) {
         noted.computeIfAbsent(node, n -> new ConcurrentHashMap<>()).put(vmKey, outcome);
+    }
+
+    private static String signalsJson(java.util.List<String> signals) {
+        try {
+            return new com.fasterxml.jackson.databind.ObjectMapper().writeValueAsString(signals);
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** The signals recorded when the node's current drain started (empty when none are). */
+    public static java.util.List<String> signalsOf(Map<String, String> nodeAnnotations) {
+        String json = nodeAnnotations.get(Bookkeeping.SIGNALS);
+        if (json == null || json.isBlank()) {
+            return java.util.List.of();
+        }
+        try {
+            return java.util.List.of(new com.fasterxml.jackson.databind.ObjectMapper().readValue(json, String[].class));
+        } catch (Exception e) {
+            return java.util.List.of();
+        }
     }
 
     /** Outcomes noted and not written yet. */

@@ -46,6 +46,8 @@ class SettingsTest {
         "drainpilot.poll.period|soon|Invalid setting drainpilot.poll.period=\"soon\": allowed: a duration from 100ms to 1h",
         "drainpilot.poll.period|10ms|Invalid setting drainpilot.poll.period=\"10ms\"",
         "drainpilot.migration.max-in-cluster|0|Invalid setting drainpilot.migration.max-in-cluster=\"0\": allowed: a whole number from 1 to 1000",
+        "drainpilot.report.retain|-1|Invalid setting drainpilot.report.retain=\"-1\": allowed: a whole number from 0 to 1000",
+        "drainpilot.report.retain|many|Invalid setting drainpilot.report.retain=\"many\": allowed: a whole number from 0 to 1000",
         "drainpilot.migration.target-steering|maybe|allowed: auto, off, on",
         "drainpilot.recovery.default-fallback|reboot|allowed: block, release, shutdown-restart",
         "drainpilot.dry-run|yes|Invalid setting drainpilot.dry-run=\"yes\": allowed: true, false",
