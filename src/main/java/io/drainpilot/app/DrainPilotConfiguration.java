@@ -276,6 +276,7 @@ public class DrainPilotConfiguration implements CamelConfiguration {
         registry.bind("nodeEvacuation", evacuation);
         registry.bind("drainRelease", new DrainRelease(view, api, status, settings));
         registry.bind("drainReports", new io.drainpilot.drain.DrainReports(view, api, status, scanner, board, settings, clock));
+        registry.bind("evacuationCancel", new io.drainpilot.drain.EvacuationCancelStep(view, api));
         registry.bind("alertNoter", new io.drainpilot.alert.AlertNoter(view, api));
         registry.bind("migrationRequester", new MigrationRequester(api, settings, metrics, view::node));
         registry.bind("migrationTracker", new MigrationTracker(view, api, status, settings, clock, metrics, progress));

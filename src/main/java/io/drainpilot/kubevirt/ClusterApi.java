@@ -421,6 +421,45 @@ public class ClusterApi {
         return true;
     }
 
+    /**
+     * Cancels KubeVirt's own evacuation of a VMI off {@code node} (KubeVirt 1.7+: the {@code evacuate/cancel}
+     * subresource clears {@code status.evacuationNodeName}, so its evacuation controller creates no more migrations
+     * for it; migrations already there are left alone). True when KubeVirt cleared it (or there was nothing to clear);
+     * false when it said no: the VMI is gone or the subresource is not served (404), the node carries KubeVirt's
+     * drain taint (400: then the taint, not the mark, drives the evacuation), or the VMI is marked for another node.
+     */
+    @ApiCall(group = "subresources.kubevirt.io", resource = "virtualmachineinstances/evacuate/cancel", verbs = "update")
+    public boolean cancelEvacuation(String namespace, String name, String node) {
+        String what = "cancel KubeVirt's evacuation of VMI " + namespace + "/" + name + " off " + node;
+        if (skipWrite(what)) {
+            return true;
+        }
+        String url = client.getMasterUrl() + "apis/subresources.kubevirt.io/" + KubeVirtNames.VERSION + "/namespaces/"
+                + namespace + "/virtualmachineinstances/" + name + "/evacuate/cancel";
+        String body = Serialization.asJson(Map.of("evacuationNodeName", node));
+        var http = client.getHttpClient();
+        io.fabric8.kubernetes.client.http.HttpResponse<String> response;
+        try {
+            response = http.sendAsync(http.newHttpRequestBuilder().uri(url).put("application/json", body).build(),
+                    String.class).get(client.getConfiguration().getRequestTimeout(), java.util.concurrent.TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new KubernetesClientException("interrupted: " + what, e);
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            throw new KubernetesClientException(what + " failed: " + (e.getCause() == null ? e : e.getCause()), e);
+        }
+        if (response.code() / 100 == 2) {
+            return true;
+        }
+        if (response.code() == 404 || response.code() == 400 || response.code() == 500) {
+            // 500: KubeVirt's patch tests the node it was given, and the VMI names another one (or none) by now
+            LOG.info("{}: KubeVirt answered {} ({})", what, response.code(), brief(response.body()));
+            return false;
+        }
+        throw new KubernetesClientException(what + ": HTTP " + response.code() + " " + brief(response.body()),
+                response.code(), null);
+    }
+
     private static String brief(String body) {
         if (body == null) {
             return "";

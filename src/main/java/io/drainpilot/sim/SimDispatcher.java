@@ -29,7 +29,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
 /**
  * The simulated API server's front: counts requests, runs {@link RequestInterceptor}s, then adds what a real
  * KubeVirt cluster has and fabric8's CRUD mock lacks (the VMIM admission webhook, CRD schema pruning, the VM
- * start/stop subresources) before handing the request to the CRUD store.
+ * start/stop subresources, the VMI {@code evacuate/cancel} subresource from 1.7) before handing the request to the CRUD
+ * store.
  */
 public final class SimDispatcher extends Dispatcher {
     /** User-Agent of the simulator's own client; its requests are not counted as the system under test's. */
@@ -40,6 +41,8 @@ public final class SimDispatcher extends Dispatcher {
     private final KubernetesCrudDispatcher store;
     private final SimRecord record;
     private final boolean prunesAddedNodeSelector;
+    /** KubeVirt 1.7 added the {@code evacuate/cancel} subresource; older virt-api has no such route (404). */
+    private final boolean servesEvacuateCancel;
     private final MigrationAdmission admission;
     private final List<RequestInterceptor> interceptors = new CopyOnWriteArrayList<>();
     // admission and create must be one step, or two racing POSTs could both pass the in-flight check
@@ -50,6 +53,7 @@ public final class SimDispatcher extends Dispatcher {
         this.store = store;
         this.record = record;
         this.prunesAddedNodeSelector = KubeVirtVersions.isBefore(kubeVirtVersion, 1, 6);
+        this.servesEvacuateCancel = !KubeVirtVersions.isBefore(kubeVirtVersion, 1, 7);
         this.admission = new MigrationAdmission(store);
     }
 
@@ -119,6 +123,11 @@ public final class SimDispatcher extends Dispatcher {
                 && "virtualmachines".equals(path.resource())
                 && ("start".equals(path.subresource()) || "stop".equals(path.subresource()))) {
             return startOrStop(path);
+        }
+        if (request.method() == HttpMethod.PUT && "subresources.kubevirt.io".equals(path.group())
+                && ("virtualmachineinstances".equals(path.resource()) || "virtualmachines".equals(path.resource()))
+                && "evacuate".equals(path.subresource()) && request.getPath().split("\\?")[0].endsWith("/evacuate/cancel")) {
+            return evacuateCancel(request, path);
         }
         try {
             return store.dispatch(request);
@@ -250,6 +259,80 @@ public final class SimDispatcher extends Dispatcher {
                 return patchVm(vmPath, "{\"spec\":{\"runStrategy\":\"" + VirtualMachine.HALTED + "\"}}");
             }
         }
+    }
+
+    /**
+     * KubeVirt's {@code evacuate/cancel} subresource ({@code pkg/virt-api/rest/evacuate_cancel.go}, 1.7+), for a VMI or
+     * the VMI of a VM of the same name: refused (400) when the node it is evacuated from (else the node it runs on)
+     * carries the drain taint (the taint, not the mark, drives that evacuation); 200 with nothing done when the VMI
+     * is not marked; else the body ({@code {"evacuationNodeName": ...}}) is required and {@code status.evacuationNodeName}
+     * is removed by a JSON patch that first tests it holds that node (another node: 500, as virt-api answers a failed
+     * patch). Migrations already created are not touched. Before 1.7 the route does not exist: 404.
+     * Not simulated: dry run, and a VM whose VMI does not exist answers 404 here (virt-api's VM fetcher answers a
+     * conflict for a stopped VM).
+     */
+    private MockResponse evacuateCancel(RecordedRequest request, ApiPath path) {
+        if (!servesEvacuateCancel) {
+            return StatusResponses.failure(404, "NotFound", "the server could not find the requested resource");
+        }
+        String vmiPath = KUBEVIRT_API + path.namespace() + "/virtualmachineinstances/" + path.name();
+        MockResponse current = store.handleGet(vmiPath);
+        if (current.code() != 200) {
+            return StatusResponses.failure(404, "NotFound",
+                    "virtualmachineinstance.kubevirt.io \"" + path.name() + "\" not found");
+        }
+        VirtualMachineInstance vmi = Serialization.unmarshal(current.getBody().readUtf8(), VirtualMachineInstance.class);
+        String marked = vmi.getStatus() == null ? null : vmi.getStatus().evacuationNodeName;
+        String node = marked == null || marked.isEmpty() ? vmi.nodeName().orElse(null) : marked;
+        if (node != null) {
+            MockResponse n = store.handleGet("/api/v1/nodes/" + node);
+            if (n.code() != 200) {
+                return StatusResponses.failure(500, "InternalError", "Internal error occurred: nodes \"" + node
+                        + "\" not found");
+            }
+            io.fabric8.kubernetes.api.model.Node nodeObject = Serialization.unmarshal(n.getBody().readUtf8(),
+                    io.fabric8.kubernetes.api.model.Node.class);
+            String taintKey = nodeDrainTaintKey();
+            if (EvacuationController.hasDrainTaint(nodeObject, taintKey)) {
+                return StatusResponses.failure(400, "BadRequest", "Node \"" + node + "\" has NodeDrainTaintKey \""
+                        + taintKey + ":NoSchedule\"");
+            }
+        }
+        if (marked == null || marked.isEmpty()) {
+            return new MockResponse().setResponseCode(200);
+        }
+        String text = request.getBody() == null ? "" : new String(request.getBody().getBytes(), StandardCharsets.UTF_8);
+        if (text.isBlank()) {
+            return StatusResponses.failure(400, "BadRequest", "No body");
+        }
+        String asked = readJson(text).path("evacuationNodeName").asText("");
+        String patch = "[{\"op\":\"test\",\"path\":\"/status/evacuationNodeName\",\"value\":"
+                + Serialization.asJson(asked) + "},{\"op\":\"remove\",\"path\":\"/status/evacuationNodeName\"}]";
+        RecordedRequest patchRequest = new RecordedRequest("HTTP/1.1", HttpMethod.PATCH, vmiPath,
+                Headers.builder().add("Content-Type", "application/json-patch+json").build(), utf8(patch));
+        try {
+            MockResponse patched = store.dispatch(patchRequest);
+            if (patched.code() / 100 != 2) {
+                return StatusResponses.failure(500, "InternalError", "Internal error occurred: " + patched.code());
+            }
+        } catch (JsonPatchException e) {
+            return StatusResponses.failure(500, "InternalError", "Internal error occurred: " + e.getMessage());
+        }
+        return new MockResponse().setResponseCode(200);
+    }
+
+    /** The KubeVirt CR's {@code nodeDrainTaintKey}, else KubeVirt's default. */
+    private String nodeDrainTaintKey() {
+        MockResponse list = store.handleGet("/apis/kubevirt.io/v1/kubevirts");
+        if (list.code() == 200) {
+            for (JsonNode item : readJson(list.getBody().readUtf8()).path("items")) {
+                String key = item.path("spec").path("configuration").path("migrations").path("nodeDrainTaintKey").asText("");
+                if (!key.isEmpty()) {
+                    return key;
+                }
+            }
+        }
+        return io.drainpilot.kubevirt.KubeVirtNames.TAINT_DRAIN;
     }
 
     private static String requestsPatch(List<VirtualMachine.StateChangeRequest> requests) {
