@@ -75,12 +75,26 @@ public class DrainReports {
 
     /** The node's drain was released (Completed). */
     public void completed(NodePlan plan) {
-        write(plan.node(), DrainEnd.COMPLETED, plan.request().signals());
+        safely(plan.node(), () -> write(plan.node(), DrainEnd.COMPLETED, plan.request().signals()));
     }
 
-    /** The node's drain is cancelled: reported once per drain. */
+    /** The node's drain is cancelled: reported once per drain (a failed write is tried at the next evaluation). */
     public void cancelled(NodePlan plan) {
-        write(plan.node(), DrainEnd.CANCELLED, plan.request().signals());
+        safely(plan.node(), () -> write(plan.node(), DrainEnd.CANCELLED, plan.request().signals()));
+    }
+
+    /**
+     * A report is a record, not a duty: one that cannot be written is logged and never holds up the release or the
+     * drain's next steps. Only a replica that is no longer the leader stops the exchange, as for every write.
+     */
+    private static void safely(String node, Runnable report) {
+        try {
+            report.run();
+        } catch (io.drainpilot.kubevirt.WriteFence.NotLeaderException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            LOG.warn("Node {}: drain report not written: {}", node, e.getMessage());
+        }
     }
 
     /**
@@ -91,6 +105,10 @@ public class DrainReports {
         if (retain == 0 || !view.synced()) {
             return;
         }
+        safely(node, () -> endedNow(node));
+    }
+
+    private void endedNow(String node) {
         if (view.node(node).isPresent()) {
             String was = scanner.takeClosed(node);
             if (Names.IN_PROGRESS.equals(was) || Names.BLOCKED.equals(was)) {

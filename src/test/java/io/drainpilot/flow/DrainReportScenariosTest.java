@@ -130,6 +130,58 @@ class DrainReportScenariosTest {
     }
 
     @Test
+    void aReportWrittenByANewLeaderAfterAFailoverIsComplete() {
+        Scenario s = threeSkylakes().vm(vm("flaky")).vm(vm("other")).build();
+        try (Harness h = new Harness(s)) {
+            h.cluster.simulator().failNextMigrationOf(NS, "flaky", "injected: target pod crashed");
+            var first = h.startDrainPilot(Map.of("drainpilot.recovery.backoff", "5s"));
+            h.requestDrain("node-1");
+            // the first process saw the failure and told it (noted on the node), then stops
+            await().atMost(Harness.PATIENCE).until(() -> {
+                String a = h.node("node-1").getMetadata().getAnnotations().get(Bookkeeping.ALERTS);
+                return a != null && a.contains("MigrationFailed");
+            });
+            h.stop(first);
+            h.startDrainPilot();
+            h.awaitEvacuation("node-1", Names.COMPLETED);
+            await().atMost(Harness.PATIENCE).until(() -> reports(h).size() == 1);
+            DrainReport r = DrainReport.parse(reports(h).get(0).getData().get(Names.REPORT_JSON));
+            assertThat(r.signals()).containsExactly("annotation drainpilot.io/drain-requested");
+            assertThat(r.counts().migrated()).isEqualTo(2);
+            DrainReport.Vm flaky = vmOf(r, "flaky");
+            assertThat(flaky.attempts()).isEqualTo(2);
+            assertThat(flaky.alerts()).extracting(AlertNotes.Note::reason).containsExactly("MigrationFailed");
+            assertThat(flaky.memoryBytes()).isEqualTo(1L << 30);
+            DrainReport.Vm other = vmOf(r, "other");
+            assertThat(other.outcome()).isEqualTo("migrated");
+            assertThat(other.targetNode()).isEqualTo(h.nodeOf(NS, "other"));
+            assertThat(r.memoryMovedBytes()).isEqualTo(2L << 30);
+        }
+    }
+
+    @Test
+    void aNodeDeletedDuringItsDrainGetsAReportFromItsMigrations() {
+        Scenario s = threeSkylakes().vm(vm("moves")).vm(vm("stuck")).build();
+        try (Harness h = new Harness(s)) {
+            h.cluster.simulator().stallMigrationsOf(NS, "stuck");
+            h.startDrainPilot();
+            h.requestDrain("node-1");
+            await().atMost(Harness.PATIENCE).until(() -> h.nodeOf(NS, "moves") != null
+                    && !"node-1".equals(h.nodeOf(NS, "moves")) && h.migrations().stream()
+                    .anyMatch(m -> m.vmiName().equals("stuck")));
+            String drainId = drainIdOf(h);
+            h.kube.nodes().withName("node-1").delete();
+            await().atMost(Harness.PATIENCE).until(() -> reports(h).size() == 1);
+            DrainReport r = DrainReport.parse(reports(h).get(0).getData().get(Names.REPORT_JSON));
+            assertThat(r.end()).isEqualTo("NodeGone");
+            assertThat(r.drainId()).isEqualTo(drainId);
+            assertThat(vmOf(r, "moves").outcome()).isEqualTo("migrated");
+            assertThat(vmOf(r, "stuck").outcome()).isEqualTo(DrainReport.UNFINISHED);
+            await().atMost(Harness.PATIENCE).until(() -> !reportEvents(h, "node-1").isEmpty());
+        }
+    }
+
+    @Test
     void onlyTheNewestReportsAreKeptAndACancelledOrWithdrawnDrainIsReportedToo() {
         Scenario s = threeSkylakes().vm(vm("a").notLiveMigratable("DisksNotLiveMigratable").label(Names.FALLBACK, "block"))
                 .build();
