@@ -176,7 +176,8 @@ public class DrainReports {
     private void publish(String node, Node about, DrainReportBuilder.Facts facts) {
         String name = Names.reportName(node, facts.drainId());
         // the same drain reported before (a redelivery, another leader): keep its end time, so nothing changes
-        DrainReport before = api.configMap(namespace, name).map(c -> c.getData() == null ? null : c.getData().get(Names.REPORT_JSON))
+        Optional<ConfigMap> existing = api.configMap(namespace, name);
+        DrainReport before = existing.map(c -> c.getData() == null ? null : c.getData().get(Names.REPORT_JSON))
                 .map(DrainReport::parse).orElse(null);
         if (before != null && facts.end().wire().equals(before.end()) && before.endedAt() != null) {
             facts = new DrainReportBuilder.Facts(facts.node(), facts.drainId(), facts.end(), facts.signals(),
@@ -197,7 +198,7 @@ public class DrainReports {
         data.put(Names.REPORT_TEXT, fit(report.text()));
         ConfigMap cm = new ConfigMapBuilder().withNewMetadata().withNamespace(namespace).withName(name)
                 .withLabels(labels).withAnnotations(annotations).endMetadata().withData(data).build();
-        boolean changed = api.putConfigMap(cm);
+        boolean changed = api.putConfigMap(cm, existing);
         reported.put(node, facts.drainId() + "/" + facts.end().wire());
         board.reported(new StatusBoard.ReportLine(node, facts.drainId(), name, report.endedAt(), report.end()));
         if (!changed) {

@@ -608,9 +608,12 @@ public class ClusterApi {
     /**
      * Creates the ConfigMap, or replaces its labels, annotations and data when they differ; true when it was created
      * or changed, false when it already held exactly this (a second write of the same report changes nothing).
+     *
+     * @param known the ConfigMap as just read ({@link #configMap}), null when there was none: no second read
      */
     @ApiCall(group = "", resource = "configmaps", verbs = {"get", "create", "update"}, namespace = OWN_NAMESPACE)
-    public boolean putConfigMap(io.fabric8.kubernetes.api.model.ConfigMap wanted) {
+    public boolean putConfigMap(io.fabric8.kubernetes.api.model.ConfigMap wanted,
+            Optional<io.fabric8.kubernetes.api.model.ConfigMap> known) {
         String ns = wanted.getMetadata().getNamespace();
         String name = wanted.getMetadata().getName();
         if (skipWrite("write ConfigMap " + ns + "/" + name)) {
@@ -621,7 +624,8 @@ public class ClusterApi {
             if (attempt > 1 && !fence.mayWrite()) {
                 throw new WriteFence.NotLeaderException("write ConfigMap " + ns + "/" + name);
             }
-            io.fabric8.kubernetes.api.model.ConfigMap current = op.withName(name).get();
+            io.fabric8.kubernetes.api.model.ConfigMap current = attempt == 1 && known != null ? known.orElse(null)
+                    : op.withName(name).get();
             try {
                 if (current == null) {
                     op.resource(wanted).create();

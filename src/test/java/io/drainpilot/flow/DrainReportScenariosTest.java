@@ -126,6 +126,13 @@ class DrainReportScenariosTest {
             h.awaitScans(3);
             assertThat(reports(h)).hasSize(1);
             assertThat(reportEvents(h, "node-1")).hasSize(1);
+            // what the report cost: one read, one create (and one list for the retention, which this test's own
+            // lists make impossible to count apart)
+            Map<String, Long> counts = h.cluster.record().requestCounts();
+            assertThat(counts.getOrDefault("GET configmaps", 0L)).isEqualTo(1);
+            assertThat(counts.getOrDefault("POST configmaps", 0L)).isEqualTo(1);
+            assertThat(counts.getOrDefault("PUT configmaps", 0L)).isZero();
+            assertThat(counts.getOrDefault("DELETE configmaps", 0L)).isZero();
         }
     }
 
