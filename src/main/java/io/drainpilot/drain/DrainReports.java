@@ -78,6 +78,26 @@ public class DrainReports {
         safely(plan.node(), () -> write(plan.node(), DrainEnd.COMPLETED, plan.request().signals()));
     }
 
+    /**
+     * A node found Completed by an earlier evaluation (or an earlier leader): its report is written if it is missing
+     * (a leader that stopped between the release and the report), once per drain and process; one that is there is
+     * left as it is.
+     */
+    public void completedBefore(NodePlan plan) {
+        safely(plan.node(), () -> {
+            String drainId = DrainSignals.annotations(plan.request().node()).get(Bookkeeping.DRAIN_ID);
+            if (retain == 0 || drainId == null || (drainId + "/" + DrainEnd.COMPLETED.wire()).equals(reported.get(plan.node()))) {
+                return;
+            }
+            if (api.configMap(namespace, Names.reportName(plan.node(), drainId)).isPresent()) {
+                reported.put(plan.node(), drainId + "/" + DrainEnd.COMPLETED.wire());
+                return;
+            }
+            LOG.info("Node {}: drain {} completed without its report: writing it now", plan.node(), drainId);
+            write(plan.node(), DrainEnd.COMPLETED, plan.request().signals());
+        });
+    }
+
     /** The node's drain is cancelled: reported once per drain (a failed write is tried at the next evaluation). */
     public void cancelled(NodePlan plan) {
         safely(plan.node(), () -> write(plan.node(), DrainEnd.CANCELLED, plan.request().signals()));

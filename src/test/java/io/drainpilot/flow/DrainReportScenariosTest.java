@@ -167,6 +167,35 @@ class DrainReportScenariosTest {
     }
 
     @Test
+    void aNewLeaderWritesAReportThatIsMissingAndLeavesOneThatIsThere() {
+        try (Harness h = new Harness(threeSkylakes().vm(vm("a")).build())) {
+            var first = h.startDrainPilot();
+            h.requestDrain("node-1");
+            h.awaitEvacuation("node-1", Names.COMPLETED);
+            await().atMost(Harness.PATIENCE).until(() -> reports(h).size() == 1 && reportEvents(h, "node-1").size() == 1);
+            String json = reports(h).get(0).getData().get(Names.REPORT_JSON);
+            h.stop(first);
+            // a new leader finds the report there: nothing is written, no second Event
+            var second = h.startDrainPilot();
+            h.awaitScans(3);
+            assertThat(reports(h)).singleElement().satisfies(c -> assertThat(c.getData().get(Names.REPORT_JSON)).isEqualTo(json));
+            assertThat(reportEvents(h, "node-1")).hasSize(1);
+            assertThat(h.cluster.record().requestCounts().getOrDefault("POST configmaps", 0L)).isEqualTo(1);
+            assertThat(h.cluster.record().requestCounts().getOrDefault("PUT configmaps", 0L)).isZero();
+            h.stop(second);
+            // a leader that stopped between the release and the report: the next one writes it
+            h.kube.configMaps().inNamespace(OWN).withLabel(Names.REPORT, "true").delete();
+            await().atMost(Harness.PATIENCE).until(() -> reports(h).isEmpty());
+            h.startDrainPilot();
+            await().atMost(Harness.PATIENCE).until(() -> reports(h).size() == 1);
+            DrainReport again = DrainReport.parse(reports(h).get(0).getData().get(Names.REPORT_JSON));
+            assertThat(again.end()).isEqualTo("Completed");
+            assertThat(vmOf(again, "a").outcome()).isEqualTo("migrated");
+            await().atMost(Harness.PATIENCE).until(() -> reportEvents(h, "node-1").size() == 2);
+        }
+    }
+
+    @Test
     void aNodeDeletedDuringItsDrainGetsAReportFromItsMigrations() {
         Scenario s = threeSkylakes().vm(vm("moves")).vm(vm("stuck")).build();
         try (Harness h = new Harness(s)) {
