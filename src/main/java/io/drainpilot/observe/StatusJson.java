@@ -125,9 +125,19 @@ public class StatusJson {
         }
         List<DrainHistory.Entry> remembered = board.history().entries();
         // enough of the nodes' newest that the list is full even where what this replica remembers shadows them
+        // an ended drain whose report this replica wrote names the report's ConfigMap
+        Map<String, String> reportOf = new java.util.HashMap<>();
+        board.reports().forEach(r -> reportOf.putIfAbsent(r.node() + "/" + r.drainId(), r.configMap()));
         out.put("history", DrainHistory.merge(remembered,
                         DrainHistory.fromNodes(cached, summaries, DrainHistory.LIMIT + remembered.size())).stream()
-                .map(StatusJson::history).toList());
+                .map(e -> {
+                    Map<String, Object> h = history(e);
+                    String report = reportOf.get(e.node() + "/" + e.drainId());
+                    if (report != null) {
+                        h.put("reportConfigMap", report);
+                    }
+                    return h;
+                }).toList());
         StatusBoard.HarvesterCard h = board.harvester();
         Map<String, Object> harvester = new LinkedHashMap<>();
         harvester.put("mode", h.mode());

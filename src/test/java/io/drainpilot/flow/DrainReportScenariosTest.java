@@ -117,7 +117,11 @@ class DrainReportScenariosTest {
             // the status JSON lists it
             String json = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://localhost:"
                     + Harness.port(rt) + "/drainpilot/status")).build(), HttpResponse.BodyHandlers.ofString()).body();
-            JsonNode reports = new ObjectMapper().readTree(json).path("reports");
+            JsonNode status = new ObjectMapper().readTree(json);
+            JsonNode reports = status.path("reports");
+            // the ended drain in the history names its report
+            assertThat(status.path("history").findValues("reportConfigMap")).extracting(JsonNode::asText)
+                    .containsExactly(name);
             assertThat(reports.size()).isEqualTo(1);
             assertThat(reports.get(0).path("configMap").asText()).isEqualTo(name);
             assertThat(reports.get(0).path("outcome").asText()).isEqualTo("Completed");
