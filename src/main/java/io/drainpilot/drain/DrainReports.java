@@ -211,7 +211,9 @@ public class DrainReports {
         labels.put(Names.REPORT_DRAIN_ID, facts.drainId());
         labels.put(Names.MANAGED_BY, Names.MANAGED_BY_VALUE);
         Map<String, String> annotations = new LinkedHashMap<>();
-        annotations.put(Names.REPORT_ENDED_AT, report.endedAt());
+        // the retention's order: to the millisecond (reports of one node can end within a second), kept on rewrites
+        annotations.put(Names.REPORT_ENDED_AT, existing.map(c -> c.getMetadata().getAnnotations())
+                .map(a -> a.get(Names.REPORT_ENDED_AT)).orElseGet(() -> clock.instant().toString()));
         annotations.put(Names.REPORT_NODE, node);
         Map<String, String> data = new LinkedHashMap<>();
         data.put(Names.REPORT_JSON, report.toJson());
@@ -235,14 +237,22 @@ public class DrainReports {
         if (all.size() <= retain) {
             return;
         }
-        List<ConfigMap> oldestFirst = all.stream().sorted(Comparator
-                .comparing((ConfigMap c) -> String.valueOf(c.getMetadata().getAnnotations() == null ? ""
-                        : c.getMetadata().getAnnotations().getOrDefault(Names.REPORT_ENDED_AT, "")))
+        List<ConfigMap> oldestFirst = all.stream().sorted(Comparator.comparing(DrainReports::endedAt)
                 .thenComparing(c -> c.getMetadata().getName())).toList();
         for (ConfigMap old : oldestFirst.subList(0, all.size() - retain)) {
             api.deleteConfigMap(namespace, old.getMetadata().getName());
             LOG.info("drain report {}/{} deleted (drainpilot.report.retain={})", namespace, old.getMetadata().getName(),
                     retain);
+        }
+    }
+
+    /** A report's end as its annotation says; one without a readable one counts as oldest. */
+    private static java.time.Instant endedAt(ConfigMap c) {
+        String at = c.getMetadata().getAnnotations() == null ? null : c.getMetadata().getAnnotations().get(Names.REPORT_ENDED_AT);
+        try {
+            return at == null ? java.time.Instant.EPOCH : java.time.Instant.parse(at);
+        } catch (RuntimeException e) {
+            return java.time.Instant.EPOCH;
         }
     }
 

@@ -45,7 +45,7 @@ public final class Names {
     public static final String REPORT_NODE = PREFIX + "node";
     /** Label on a drain report: the drain id. */
     public static final String REPORT_DRAIN_ID = PREFIX + "drain-id";
-    /** Annotation on a drain report: when the drain ended (RFC 3339); the oldest go first beyond the retention. */
+    /** Annotation on a drain report: when it was first written (RFC 3339, to the millisecond); the oldest go first. */
     public static final String REPORT_ENDED_AT = PREFIX + "ended-at";
     public static final String REPORT_JSON = "report.json";
     public static final String REPORT_TEXT = "report.txt";
