@@ -12,6 +12,7 @@ import io.drainpilot.names.Names;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.drainpilot.observe.DrainMetrics;
 import io.drainpilot.plan.InFlightMigrations;
+import io.drainpilot.plan.MigrationDeadline;
 import io.drainpilot.plan.TargetSteering;
 import io.drainpilot.plan.Triage;
 import io.drainpilot.plan.VmiMemory;
@@ -42,7 +43,6 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public class MigrationTracker {
     private static final Logger LOG = LoggerFactory.getLogger(MigrationTracker.class);
-    private static final long GIB = 1024L * 1024 * 1024;
     /** How long a migration's Succeeded may disagree with where the VMI watch still shows the VMI. */
     static final Duration AGREE = Duration.ofSeconds(5);
 
@@ -302,8 +302,9 @@ public class MigrationTracker {
             return Optional.empty();
         }
         Instant running = transition(m, MigrationPhase.RUNNING).orElse(created(m));
-        long gib = Math.max(1, (VmiMemory.bytes(vmi).orElse(GIB) + GIB - 1) / GIB);
-        Duration limit = settings.deadlineRunningBase.plus(settings.deadlineRunningPerGiB.multipliedBy(gib));
+        java.util.OptionalLong memory = VmiMemory.bytes(vmi);
+        long gib = MigrationDeadline.gib(memory);
+        Duration limit = MigrationDeadline.runningLimit(memory, settings.deadlineRunningBase, settings.deadlineRunningPerGiB);
         if (now.isAfter(running.plus(limit))) {
             return Optional.of("still Running after " + limit.toSeconds() + "s (base "
                     + settings.deadlineRunningBase.toSeconds() + "s + " + gib + " GiB x "
