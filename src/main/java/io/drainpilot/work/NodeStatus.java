@@ -151,7 +151,7 @@ public class NodeStatus {
             if (newOutcomes) {
                 out.put(Bookkeeping.OUTCOMES, Outcome.toJson(outcomes));
             }
-            if (before == null || !before.sameCounts(after)) {
+            if (before == null || !before.sameCounts(after) || EvacuationSummary.etaMoved(before, after, at)) {
                 out.put(Names.EVACUATION_SUMMARY, after.at(now()).toJson());
             }
             return out;
