@@ -251,7 +251,10 @@ public class DrainPilotConfiguration implements CamelConfiguration {
         NodeQueue queue = new NodeQueue();
         NodeQueue upgradeQueue = new NodeQueue();
         DrainScanner scanner = new DrainScanner(view, api, settings, problems, board, metrics);
-        NodeEvacuation evacuation = new NodeEvacuation(view, api, status, settings, problems, board, clock, scanner::draining);
+        // what finished migrations have shown: fed by the await stage, read by the evacuation's estimate
+        io.drainpilot.work.TransferRates rates = new io.drainpilot.work.TransferRates();
+        NodeEvacuation evacuation = new NodeEvacuation(view, api, status, settings, problems, board, clock, scanner::draining,
+                rates);
         scanner.trimWatchesOf(evacuation);
         view.listen(new DrainTrigger(view, queue, upgradeQueue, scanner::draining));
         metrics.board(board);
@@ -279,7 +282,7 @@ public class DrainPilotConfiguration implements CamelConfiguration {
         registry.bind("evacuationCancel", new io.drainpilot.drain.EvacuationCancelStep(view, api));
         registry.bind("alertNoter", new io.drainpilot.alert.AlertNoter(view, api));
         registry.bind("migrationRequester", new MigrationRequester(api, settings, metrics, view::node));
-        registry.bind("migrationTracker", new MigrationTracker(view, api, status, settings, clock, metrics, progress));
+        registry.bind("migrationTracker", new MigrationTracker(view, api, status, settings, clock, metrics, progress, rates));
         registry.bind("recovery", new Recovery(view, api, status, settings, clock, metrics));
         registry.bind("restarter", new Restarter(view, api, settings.restartTimeout, clock));
         registry.bind("alertEvents", new AlertEvents(view, api, settings.events, metrics));

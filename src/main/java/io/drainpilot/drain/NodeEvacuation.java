@@ -16,7 +16,10 @@ import io.drainpilot.names.Bookkeeping;
 import io.drainpilot.names.Names;
 import io.drainpilot.observe.StatusBoard;
 import io.drainpilot.plan.CpuVendorRule;
+import io.drainpilot.plan.EtaEstimate;
 import io.drainpilot.plan.EvacuationPlanner;
+import io.drainpilot.plan.MigrationDeadline;
+import io.drainpilot.plan.MigrationTimes;
 import io.drainpilot.plan.HarvesterRisk;
 import io.drainpilot.plan.UpgradeMode;
 import io.drainpilot.plan.InFlightMigrations;
@@ -39,6 +42,7 @@ import io.drainpilot.work.NodePlan;
 import io.drainpilot.work.NodeStatus;
 import io.drainpilot.work.Outcome;
 import io.drainpilot.work.RecoveryCase;
+import io.drainpilot.work.TransferRates;
 import io.drainpilot.work.VmState;
 import io.drainpilot.work.VmWork;
 import io.fabric8.kubernetes.api.model.Node;
@@ -105,9 +109,17 @@ public class NodeEvacuation {
     }
 
     private final Map<String, ParsedMemory> memoryByNode = new ConcurrentHashMap<>();
+    private final TransferRates rates;
 
     public NodeEvacuation(ClusterView view, ClusterApi api, NodeStatus status, Settings settings, ProblemReporter problems,
             StatusBoard board, Clock clock, java.util.function.Supplier<Set<String>> draining) {
+        this(view, api, status, settings, problems, board, clock, draining, new TransferRates());
+    }
+
+    /** @param rates the rates migrations have shown, shared with the await stage that feeds them */
+    public NodeEvacuation(ClusterView view, ClusterApi api, NodeStatus status, Settings settings, ProblemReporter problems,
+            StatusBoard board, Clock clock, java.util.function.Supplier<Set<String>> draining, TransferRates rates) {
+        this.rates = rates;
         this.draining = draining;
         this.view = view;
         this.api = api;
@@ -140,7 +152,7 @@ public class NodeEvacuation {
             // plan only: report what would happen, start nothing, write nothing
             NodePlan plan = plan(request, "dry-run", "dry run");
             logIfChanged(plan);
-            board.update(plan, "DryRun");
+            board.update(plan, "DryRun", live(plan));
             return NodePlan.nothing(request, plan.state());
         }
         String drainId = ann.get(Bookkeeping.DRAIN_ID);
@@ -152,8 +164,10 @@ public class NodeEvacuation {
         }
         NodePlan plan = plan(request, drainId, null);
         logIfChanged(plan);
-        writeStatus(plan);
-        board.update(plan, plan.state());
+        StatusBoard.Live live = live(plan);
+        writeStatus(plan, live.etaAt() == null ? null
+                : (long) Math.ceil(java.time.Duration.between(clock.instant(), live.etaAt()).toMillis() / 1000.0));
+        board.update(plan, plan.state(), live);
         return plan;
     }
 
@@ -213,7 +227,7 @@ public class NodeEvacuation {
         if (!Names.CANCELLED.equals(state) || deleted > 0) {
             LOG.info("Node {}: evacuation cancelled ({} annotation); {} migration(s) of ours stopped, none will start",
                     name, Names.CANCEL, deleted);
-            status.update(name, Names.CANCELLED, s -> s.withCounts(0, 0, s.failed(), 0));
+            status.update(name, Names.CANCELLED, s -> s.withCounts(0, 0, s.failed(), 0).withEta(null));
         }
         return NodePlan.nothing(request, Names.CANCELLED);
     }
@@ -423,8 +437,78 @@ public class NodeEvacuation {
         return v.getMetadata().getNamespace() + "/" + v.getMetadata().getName();
     }
 
-    /** The node's summary and state; the release itself is the route's own step. */
-    private void writeStatus(NodePlan plan) {
+    /**
+     * Each VM's migration under way (phase, target, times, deadline) and the estimated end of the node's evacuation
+     * ({@link EtaEstimate}): the VMs under way and those waiting to start, at the rates finished migrations have shown
+     * (the node's Succeeded ones still in the view are added to them first), in as many lanes as the caps give the
+     * node: the outbound cap, or its share of the cluster-wide cap when several nodes drain.
+     */
+    StatusBoard.Live live(NodePlan plan) {
+        String node = plan.node();
+        Instant now = clock.instant();
+        Map<String, String> byHostname = TargetSteering.nodesByHostname(view.nodes());
+        String drainId = DrainSignals.annotations(plan.request().node()).get(Bookkeeping.DRAIN_ID);
+        for (VirtualMachineInstanceMigration m : view.migrationsFrom(node)) {
+            if (m.phase() == io.drainpilot.kubevirt.MigrationPhase.SUCCEEDED) {
+                Optional<VirtualMachineInstance> vmi = view.vmi(m.getMetadata().getNamespace(), m.vmiName());
+                MigrationTimes.toSucceeded(m).ifPresent(d -> rates.record(new TransferRates.Sample(
+                        m.getMetadata().getNamespace() + "/" + m.getMetadata().getName(), node,
+                        InFlightMigrations.targetOf(m, byHostname).orElse(null),
+                        vmi.flatMap(v -> boxed(VmiMemory.bytes(v))).orElse(0L), d)));
+            }
+        }
+        Map<String, StatusBoard.MigrationLine> lines = new HashMap<>();
+        List<EtaEstimate.Move> moves = new ArrayList<>();
+        for (VmWork w : plan.vms()) {
+            long bytes = VmiMemory.bytes(w.vmi()).orElse(0L);
+            switch (w.state()) {
+                case MIGRATING, ADOPTED, SETTLING -> {
+                    Optional<VirtualMachineInstanceMigration> current = view.migrationsOfVmi(w.namespace(), w.name())
+                            .stream().filter(m -> w.state() == VmState.SETTLING ? Triage.isOurs(m)
+                                    && drainId != null && drainId.equals(label(m, Bookkeeping.MIGRATION_DRAIN))
+                                    : !m.phase().isFinal())
+                            .findFirst();
+                    if (current.isEmpty()) {
+                        continue;
+                    }
+                    VirtualMachineInstanceMigration m = current.get();
+                    String target = InFlightMigrations.targetOf(m, byHostname).orElse(null);
+                    Instant created = MigrationTimes.created(m);
+                    Instant deadline = Triage.isOurs(m) && !m.phase().isFinal()
+                            ? MigrationDeadline.at(m.phase(), created,
+                                    MigrationTimes.entered(m, io.drainpilot.kubevirt.MigrationPhase.RUNNING).orElse(null),
+                                    VmiMemory.bytes(w.vmi()), settings.deadlineBeforeRunning,
+                                    settings.deadlineRunningBase, settings.deadlineRunningPerGiB)
+                            : null;
+                    lines.put(w.key(), new StatusBoard.MigrationLine(m.getMetadata().getName(), m.phase().wire(),
+                            target, created, deadline));
+                    if (w.state().inFlight()) {
+                        moves.add(EtaEstimate.Move.inFlight(w.key(), bytes, target,
+                                java.time.Duration.between(created, now)));
+                    }
+                }
+                case STARTING, QUEUED, WAITING -> moves.add(EtaEstimate.Move.queued(w.key(), bytes, w.target()));
+                default -> {
+                }
+            }
+        }
+        MigrationLimits limits = MigrationLimits.of(settings, view.kubeVirt());
+        int lanes = Math.min(limits.outboundPerNode(), Math.max(1, limits.cluster() / Math.max(1, draining.get().size())));
+        Optional<EtaEstimate.Estimate> eta = EtaEstimate.estimate(node, moves, rates.history(), lanes);
+        return new StatusBoard.Live(Map.copyOf(lines), eta.map(e -> now.plusSeconds(e.seconds())).orElse(null),
+                eta.map(e -> e.basis().wire()).orElse(null));
+    }
+
+    private static Optional<Long> boxed(java.util.OptionalLong v) {
+        return v.isPresent() ? Optional.of(v.getAsLong()) : Optional.empty();
+    }
+
+    /**
+     * The node's summary and state; the release itself is the route's own step.
+     *
+     * @param etaSeconds the estimated time left, or null
+     */
+    private void writeStatus(NodePlan plan, Long etaSeconds) {
         int pending = (int) plan.vms().stream().filter(v -> v.state().pending()).count();
         int blocked = (int) plan.vms().stream().filter(ReleaseRule::heldByBlock).count();
         Set<String> everyVm = new TreeSet<>();
@@ -457,7 +541,8 @@ public class NodeEvacuation {
         // counts alone wait for the quiet period; a new state, and a node about to be released, are written now
         boolean now = !plan.state().equals(DrainSignals.annotations(plan.request().node()).get(Names.EVACUATION))
                 || plan.releasable();
-        status.update(plan.node(), plan.state(), s -> s.withCounts(pending, inFlight.size(), blocked, everyVm.size()), now);
+        status.update(plan.node(), plan.state(),
+                s -> s.withCounts(pending, inFlight.size(), blocked, everyVm.size()).withEta(etaSeconds), now);
     }
 
     /** Nodes being drained now (any signal): never targets. */

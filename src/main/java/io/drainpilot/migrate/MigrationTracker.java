@@ -21,6 +21,7 @@ import io.drainpilot.work.DrainRequest;
 import io.drainpilot.work.EndedMigration;
 import io.drainpilot.work.NodeStatus;
 import io.drainpilot.work.Outcome;
+import io.drainpilot.work.TransferRates;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -57,15 +58,27 @@ public class MigrationTracker {
     /** Migrations the last pass could not handle, with the error said (said again only when it changes). */
     private final Map<String, String> troubled = new ConcurrentHashMap<>();
 
+    private final TransferRates rates;
+
     public MigrationTracker(ClusterView view, ClusterApi api, NodeStatus status, Settings settings, Clock clock,
             DrainMetrics metrics) {
-        this(view, api, status, settings, clock, metrics, new io.drainpilot.work.ProgressBoard());
+        this(view, api, status, settings, clock, metrics, new io.drainpilot.work.ProgressBoard(), new TransferRates());
     }
 
     /** @param progress where the progress watch leaves its not-converging verdicts */
     public MigrationTracker(ClusterView view, ClusterApi api, NodeStatus status, Settings settings, Clock clock,
             DrainMetrics metrics, io.drainpilot.work.ProgressBoard progress) {
+        this(view, api, status, settings, clock, metrics, progress, new TransferRates());
+    }
+
+    /**
+     * @param progress where the progress watch leaves its not-converging verdicts
+     * @param rates    fed with every migration seen to succeed: the estimates of the evacuate stage read them
+     */
+    public MigrationTracker(ClusterView view, ClusterApi api, NodeStatus status, Settings settings, Clock clock,
+            DrainMetrics metrics, io.drainpilot.work.ProgressBoard progress, TransferRates rates) {
         this.progress = progress;
+        this.rates = rates;
         this.view = view;
         this.api = api;
         this.metrics = metrics;
@@ -319,8 +332,15 @@ public class MigrationTracker {
      */
     public void recordSuccess(EndedMigration e) {
         status.note(e.sourceNode(), e.vmKey(), Outcome.MIGRATED);
+        long bytes = view.vmi(e.namespace(), e.vmi()).map(VmiMemory::bytes).orElse(java.util.OptionalLong.empty()).orElse(0L);
+        // someone else's migration moved memory over the same network: its rate counts as well
+        rates.record(new TransferRates.Sample(e.namespace() + "/" + e.name(), e.sourceNode(), e.targetNode(), bytes,
+                e.duration()));
         if (e.result() != EndedMigration.Result.ADOPTED) {
             metrics.migrationEnded(e.result().wire(), e.duration());
+            if (bytes > 0) {
+                metrics.bytesMigrated(e.sourceNode(), bytes);
+            }
         }
         LOG.info("Node {}: {} migrated to {}{}{}", e.sourceNode(), e.vmKey(), e.targetNode(),
                 e.duration() == null ? "" : " in " + e.duration().toSeconds() + "s",

@@ -26,6 +26,10 @@ public interface DrainMetrics {
     default void migrationEnded(String result, Duration duration) {
     }
 
+    /** A migration of ours moved a VM of {@code bytes} memory off {@code node}. */
+    default void bytesMigrated(String node, long bytes) {
+    }
+
     /** Recovery decided: retry, shutdown-restart, block, release, restarted, restart-skipped, none... */
     default void recoveryOutcome(String reason, String action) {
     }

@@ -22,6 +22,9 @@ import java.util.function.Supplier;
  * <li>{@code drainpilot_migrations_started_total{node}}</li>
  * <li>{@code drainpilot_migrations_ended_total{result}}: Succeeded, Failed, TimedOut, Gone</li>
  * <li>{@code drainpilot_migration_duration_seconds{result}}: creation to Succeeded (histogram)</li>
+ * <li>{@code drainpilot_migrated_bytes_total{node}}: memory of the VMs DrainPilot's migrations moved off the node</li>
+ * <li>{@code drainpilot_node_eta_seconds{node}}: per node on the board with an estimate, the time its evacuation is
+ * estimated to take still (as of the node's last evaluation, counting down)</li>
  * <li>{@code drainpilot_recovery_outcomes_total{reason,action}}</li>
  * <li>{@code drainpilot_alerts_total{channel,ok}}</li>
  * <li>gauges from the {@link StatusBoard}: {@code drainpilot_nodes_draining}, {@code drainpilot_vmis_pending},
@@ -56,6 +59,7 @@ public class MicrometerDrainMetrics implements DrainMetrics {
     private final AtomicLong lastScanMillis = new AtomicLong();
     private MultiGauge nodeStates;
     private MultiGauge progress;
+    private MultiGauge nodeEtas;
     private volatile MeterRegistry registry;
     private volatile StatusBoard board;
     private boolean gauges;
@@ -94,8 +98,16 @@ public class MicrometerDrainMetrics implements DrainMetrics {
                 rows.add(MultiGauge.Row.of(Tags.of("node", card.node(), "state", state), state.equals(card.state()) ? 1 : 0));
             }
         }
+        List<MultiGauge.Row<?>> etas = new ArrayList<>();
+        for (StatusBoard.NodeCard card : b.cards()) {
+            if (card.etaAt() != null && !NOT_DRAINING.contains(card.state())) {
+                etas.add(MultiGauge.Row.of(Tags.of("node", card.node()), card,
+                        c -> c.etaAt() == null ? Double.NaN : c.etaSeconds(java.time.Instant.now())));
+            }
+        }
         synchronized (this) {
             nodeStates.register(rows, true);
+            nodeEtas.register(etas, true);
         }
     }
 
@@ -118,6 +130,9 @@ public class MicrometerDrainMetrics implements DrainMetrics {
                         .register(registry);
                 progress = MultiGauge.builder("drainpilot.migration.progress.ratio")
                         .description("Per running migration of DrainPilot's: the share of its data sent so far (0-1)")
+                        .register(registry);
+                nodeEtas = MultiGauge.builder("drainpilot.node.eta").baseUnit("seconds")
+                        .description("Per node being evacuated with an estimate: time its evacuation still takes")
                         .register(registry);
             }
         }
@@ -173,6 +188,13 @@ public class MicrometerDrainMetrics implements DrainMetrics {
                         .register(r).record(duration);
             }
         });
+    }
+
+    @Override
+    public void bytesMigrated(String node, long bytes) {
+        safely("bytes migrated", r -> Counter.builder("drainpilot.migrated").baseUnit("bytes")
+                .description("Memory of the VMs DrainPilot's migrations moved, by source node")
+                .tag("node", String.valueOf(node)).register(r).increment(bytes));
     }
 
     @Override

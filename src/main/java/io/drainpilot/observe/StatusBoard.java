@@ -15,8 +15,41 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public class StatusBoard {
 
-    /** One VM's line on the board. */
-    public record VmLine(String namespace, String name, String state, String detail) {
+    /**
+     * One VM's line on the board.
+     *
+     * @param attempt   1-based: the drain's count for this VM: the attempt under way, else the next one's number (a
+     *                  settled VM: the attempts it took); null for a VM DrainPilot does not move (skipped, stopping,
+     *                  someone else's migration)
+     * @param migration its migration under way (or ended and not settled yet), or null
+     */
+    public record VmLine(String namespace, String name, String state, String detail, Integer attempt,
+            MigrationLine migration) {
+        public VmLine(String namespace, String name, String state, String detail) {
+            this(namespace, name, state, detail, null, null);
+        }
+    }
+
+    /**
+     * A VM's current migration as the view shows it.
+     *
+     * @param phase    the VMIM's phase, KubeVirt's wire name ("" before KubeVirt set one)
+     * @param target   the node it goes to, once known (KubeVirt's report, else the steered one); else null
+     * @param created  the VMIM's creation
+     * @param deadline when DrainPilot cancels it (as the phase stands now); null for someone else's migration
+     */
+    public record MigrationLine(String name, String phase, String target, Instant created, Instant deadline) {
+    }
+
+    /**
+     * What the evaluation adds to a node's card beyond its plan.
+     *
+     * @param migrations by VM (namespace/name)
+     * @param etaAt      when the evacuation is estimated to end; null when there is no estimate
+     * @param etaBasis   which rates the estimate rests on (pair, cluster, mixed), or null
+     */
+    public record Live(Map<String, MigrationLine> migrations, Instant etaAt, String etaBasis) {
+        public static final Live NONE = new Live(Map.of(), null, null);
     }
 
     /**
@@ -26,7 +59,17 @@ public class StatusBoard {
      *                what the scan then wrote), or null
      */
     public record NodeCard(String node, String state, List<String> signals, List<VmLine> vms, Instant seenAt,
-            EvacuationSummary summary) {
+            EvacuationSummary summary, List<String> holds, Instant etaAt, String etaBasis) {
+        public NodeCard(String node, String state, List<String> signals, List<VmLine> vms, Instant seenAt,
+                EvacuationSummary summary) {
+            this(node, state, signals, vms, seenAt, summary, List.of(), null, null);
+        }
+
+        /** Seconds left until the estimated end (0 once it is past), or null without an estimate. */
+        public Long etaSeconds(Instant now) {
+            return etaAt == null ? null : Math.max(0, (long) Math.ceil(java.time.Duration.between(now, etaAt).toMillis() / 1000.0));
+        }
+
         public long count(String vmState) {
             return vms.stream().filter(v -> v.state().equals(vmState)).count();
         }
@@ -91,7 +134,12 @@ public class StatusBoard {
 
     /** Records what a scan made of a node. */
     public void update(NodePlan plan, String state) {
-        List<VmLine> vms = plan.vms().stream().map(StatusBoard::line).toList();
+        update(plan, state, Live.NONE);
+    }
+
+    /** Records what a scan made of a node, with its migrations under way and the estimated end. */
+    public void update(NodePlan plan, String state, Live live) {
+        List<VmLine> vms = plan.vms().stream().map(w -> line(w, live.migrations().get(w.key()))).toList();
         Map<String, String> a = plan.request().node() == null || plan.request().node().getMetadata() == null ? null
                 : plan.request().node().getMetadata().getAnnotations();
         EvacuationSummary summary = a == null ? null : EvacuationSummary.parse(a.get(io.drainpilot.names.Names.EVACUATION_SUMMARY));
@@ -101,7 +149,8 @@ public class StatusBoard {
         } else {
             drainIds.put(plan.node(), drainId);
         }
-        nodes.put(plan.node(), new NodeCard(plan.node(), state, plan.request().signals(), vms, Instant.now(), summary));
+        nodes.put(plan.node(), new NodeCard(plan.node(), state, plan.request().signals(), vms, Instant.now(), summary,
+                List.copyOf(plan.holds()), live.etaAt(), live.etaBasis()));
         if (io.drainpilot.names.Names.COMPLETED.equals(state) || io.drainpilot.names.Names.CANCELLED.equals(state)) {
             history.ended(plan.node(), drainId,
                     io.drainpilot.names.Names.COMPLETED.equals(state) ? DrainHistory.Outcome.COMPLETED
@@ -140,10 +189,19 @@ public class StatusBoard {
     }
 
     /** A VM bound for recovery shows the planner's outcome (NotMigratable...), every other VM its state. */
-    private static VmLine line(VmWork w) {
+    private static VmLine line(VmWork w, MigrationLine migration) {
         boolean toRecovery = w.state() == io.drainpilot.work.VmState.PLANNED && w.decision() != null;
         String state = toRecovery ? w.decision().outcome() : w.state().wire();
         String detail = w.note() != null ? w.note() : w.decision() != null ? w.decision().describe() : null;
-        return new VmLine(w.namespace(), w.name(), state, detail);
+        Integer attempt = switch (w.state()) {
+            case SKIPPED, STOPPING, ADOPTED -> null;
+            // under way or ended: the attempt its migration carries
+            case MIGRATING, SETTLING -> Math.max(1, w.attempt() - 1);
+            // done with: the attempts it took (0 when it never migrated)
+            case SETTLED -> w.attempt() - 1;
+            // still to start: the attempt its next migration gets
+            default -> w.attempt();
+        };
+        return new VmLine(w.namespace(), w.name(), state, detail, attempt, migration);
     }
 }

@@ -115,13 +115,16 @@ public class StatusJson {
             // a follower evaluates nothing: its board is empty, the leader's annotations are not
             out.put("nodesFrom", "annotations");
             out.put("nodes", AnnotatedNodes.cards(cached, signals, now).stream().map(c -> {
-                Map<String, Object> n = node(c);
+                Map<String, Object> n = node(c, now);
+                // a follower sees no migrations of its own: of the live fields only the leader's estimate, as written
+                List.of("inFlight", "queued", "holds", "etaBasis").forEach(n::remove);
+                n.put("etaSeconds", etaFromSummary(c.summary(), now));
                 n.put("source", "annotations");
                 return n;
             }).toList());
         } else {
             out.put("nodesFrom", "board");
-            out.put("nodes", board.cards().stream().map(c -> node(c, progress)).toList());
+            out.put("nodes", board.cards().stream().map(c -> node(c, progress, now)).toList());
         }
         List<DrainHistory.Entry> remembered = board.history().entries();
         // enough of the nodes' newest that the list is full even where what this replica remembers shadows them
@@ -175,11 +178,39 @@ public class StatusJson {
         return h;
     }
 
+    /** The time left a summary states ({@code etaSeconds} from its {@code updatedAt}), as of now; null without one. */
+    static Long etaFromSummary(EvacuationSummary s, Instant now) {
+        if (s == null || s.etaSeconds() == null) {
+            return null;
+        }
+        try {
+            return Math.max(0, java.time.Duration.between(now, Instant.parse(s.updatedAt()).plusSeconds(s.etaSeconds()))
+                    .toSeconds());
+        } catch (RuntimeException e) {
+            return null;
+        }
+    }
+
     static Map<String, Object> node(StatusBoard.NodeCard c) {
-        return node(c, new io.drainpilot.work.ProgressBoard());
+        return node(c, new io.drainpilot.work.ProgressBoard(), Instant.now());
     }
 
     static Map<String, Object> node(StatusBoard.NodeCard c, io.drainpilot.work.ProgressBoard running) {
+        return node(c, running, Instant.now());
+    }
+
+    static Map<String, Object> node(StatusBoard.NodeCard c, Instant now) {
+        return node(c, new io.drainpilot.work.ProgressBoard(), now);
+    }
+
+    /**
+     * One node: besides its counts, {@code inFlight} (migrations under way), {@code queued} (VMs waiting for a slot),
+     * {@code holds} (what holds the release, in words) and {@code etaSeconds} (null without an estimate); per VM
+     * {@code attempt}, and while it has a migration {@code phase}, {@code target}, {@code elapsedSeconds} (since the
+     * migration was created) and {@code deadlineSeconds} (after its creation, when DrainPilot cancels it; null for
+     * someone else's migration).
+     */
+    static Map<String, Object> node(StatusBoard.NodeCard c, io.drainpilot.work.ProgressBoard running, Instant now) {
         Map<String, Object> n = new LinkedHashMap<>();
         n.put("node", c.node());
         n.put("state", c.state());
@@ -201,12 +232,27 @@ public class StatusJson {
         n.put("progress", progress);
         n.put("summary", s);
         n.put("seenAt", c.seenAt().toString());
+        n.put("inFlight", c.vms().stream().filter(v -> MicrometerDrainMetrics.IN_FLIGHT.contains(v.state())).count());
+        n.put("queued", c.count(io.drainpilot.work.VmState.QUEUED.wire()));
+        n.put("holds", c.holds());
+        n.put("etaSeconds", c.etaSeconds(now));
+        n.put("etaBasis", c.etaBasis());
         List<Map<String, Object>> vms = c.vms().stream().map(v -> {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("namespace", v.namespace());
             m.put("name", v.name());
             m.put("state", v.state());
             m.put("detail", v.detail());
+            m.put("attempt", v.attempt());
+            StatusBoard.MigrationLine ml = v.migration();
+            if (ml != null) {
+                m.put("migration", ml.name());
+                m.put("phase", ml.phase());
+                m.put("target", ml.target());
+                m.put("elapsedSeconds", Math.max(0, java.time.Duration.between(ml.created(), now).toSeconds()));
+                m.put("deadlineSeconds", ml.deadline() == null ? null
+                        : java.time.Duration.between(ml.created(), ml.deadline()).toSeconds());
+            }
             // only while a migration of it runs and Prometheus reports it
             running.of(v.namespace(), v.name()).ifPresent(p -> {
                 if (p.processed() != null) {
