@@ -454,7 +454,8 @@ public class NodeEvacuation {
                 MigrationTimes.toSucceeded(m).ifPresent(d -> rates.record(new TransferRates.Sample(
                         m.getMetadata().getNamespace() + "/" + m.getMetadata().getName(), node,
                         InFlightMigrations.targetOf(m, byHostname).orElse(null),
-                        vmi.flatMap(v -> boxed(VmiMemory.bytes(v))).orElse(0L), d)));
+                        vmi.flatMap(v -> boxed(VmiMemory.bytes(v))).orElse(0L), d,
+                        MigrationTimes.toRunning(m).orElse(null))));
             }
         }
         Map<String, StatusBoard.MigrationLine> lines = new HashMap<>();

@@ -334,8 +334,11 @@ public class MigrationTracker {
         status.note(e.sourceNode(), e.vmKey(), Outcome.MIGRATED);
         long bytes = view.vmi(e.namespace(), e.vmi()).map(VmiMemory::bytes).orElse(java.util.OptionalLong.empty()).orElse(0L);
         // someone else's migration moved memory over the same network: its rate counts as well
+        java.time.Duration setup = view.migrationsOfVmi(e.namespace(), e.vmi()).stream()
+                .filter(m -> e.name().equals(m.getMetadata().getName())).findFirst()
+                .flatMap(io.drainpilot.plan.MigrationTimes::toRunning).orElse(null);
         rates.record(new TransferRates.Sample(e.namespace() + "/" + e.name(), e.sourceNode(), e.targetNode(), bytes,
-                e.duration()));
+                e.duration(), setup));
         if (e.result() != EndedMigration.Result.ADOPTED) {
             metrics.migrationEnded(e.result().wire(), e.duration());
             if (bytes > 0) {

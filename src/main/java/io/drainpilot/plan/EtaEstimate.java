@@ -8,10 +8,12 @@ import java.util.Optional;
 import java.util.PriorityQueue;
 
 /**
- * How long a node's evacuation still takes, from the memory left to move and the rate this cluster has shown. Each
- * VM's migration takes its memory over the rate (memory moved / creation-to-Succeeded time of finished migrations):
- * those of its source->target pair when that pair has finished any, else the cluster's; with no finished migration at
- * all there is no estimate. A migration under way has done its elapsed time of that. The migrations run in
+ * How long a node's evacuation still takes, from the memory left to move and the rate this cluster has shown. The
+ * finished migrations measured are those of the VM's source->target pair when that pair has finished any, else the
+ * cluster's; with no finished migration at all there is no estimate. From their phase timestamps, each VM's migration
+ * takes the mean setup (creation to Running: the target pod scheduled and prepared) plus its memory over the transfer
+ * rate (memory moved over Running to Succeeded); when a setup time is not known, its memory over the whole rate
+ * (memory moved over creation to Succeeded). A migration under way has done its elapsed time of that. The migrations run in
  * {@code lanes} parallel slots (the caps KubeVirt and DrainPilot allow out of the node): the ones under way hold their
  * slots, and each VM still queued takes the slot that frees first, in the order given. Pure.
  *
@@ -74,7 +76,7 @@ public final class EtaEstimate {
         if (moves.isEmpty()) {
             return Optional.of(new Estimate(0, Basis.NONE));
         }
-        double clusterRate = rate(history.cluster());
+        Model clusterModel = Model.of(history.cluster());
         boolean pair = false;
         boolean cluster = false;
         double[] secondsLeft = new double[moves.size()];
@@ -83,16 +85,16 @@ public final class EtaEstimate {
             if (m.bytes() <= 0) {
                 return Optional.empty();
             }
-            double r = rate(history.pair(source, m.target()));
-            if (r > 0) {
+            Model model = Model.of(history.pair(source, m.target()));
+            if (model != null) {
                 pair = true;
-            } else if (clusterRate > 0) {
-                r = clusterRate;
+            } else if (clusterModel != null) {
+                model = clusterModel;
                 cluster = true;
             } else {
                 return Optional.empty();
             }
-            double whole = m.bytes() / r;
+            double whole = model.seconds(m.bytes());
             secondsLeft[i] = m.started() ? Math.max(0, whole - m.elapsed().toMillis() / 1000.0) : whole;
         }
         long running = moves.stream().filter(Move::started).count();
@@ -121,14 +123,35 @@ public final class EtaEstimate {
         return Optional.of(new Estimate((long) Math.ceil(end), basis));
     }
 
-    /** Bytes per second over the samples: all their memory over all their time (0 when there are none). */
-    static double rate(List<TransferRates.Sample> samples) {
-        long bytes = 0;
-        double seconds = 0;
-        for (TransferRates.Sample s : samples) {
-            bytes += s.bytes();
-            seconds += s.seconds();
+    /** A migration's time: a fixed setup plus its memory at a rate (bytes per second). */
+    record Model(double setupSeconds, double bytesPerSecond) {
+        double seconds(long bytes) {
+            return setupSeconds + bytes / bytesPerSecond;
         }
-        return seconds <= 0 ? 0 : bytes / seconds;
+
+        /**
+         * From the samples: when each has its setup time and they leave transfer time, the mean setup and all their
+         * memory over all their transfer time; else no setup and all their memory over all their time. Null when
+         * there are no samples.
+         */
+        static Model of(List<TransferRates.Sample> samples) {
+            long bytes = 0;
+            double seconds = 0;
+            double setup = 0;
+            boolean split = !samples.isEmpty();
+            for (TransferRates.Sample s : samples) {
+                bytes += s.bytes();
+                seconds += s.seconds();
+                split &= s.setupSeconds() >= 0;
+                setup += Math.max(0, s.setupSeconds());
+            }
+            if (seconds <= 0) {
+                return null;
+            }
+            if (split && seconds - setup > 0) {
+                return new Model(setup / samples.size(), bytes / (seconds - setup));
+            }
+            return new Model(0, bytes / seconds);
+        }
     }
 }

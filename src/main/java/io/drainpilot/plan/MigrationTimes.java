@@ -27,6 +27,11 @@ public final class MigrationTimes {
                 .map(p -> Instant.parse(p.phaseTransitionTimestamp)).findFirst();
     }
 
+    /** Creation to Running (the setup before memory moves), when it got there. */
+    public static Optional<Duration> toRunning(VirtualMachineInstanceMigration m) {
+        return entered(m, MigrationPhase.RUNNING).map(r -> Duration.between(created(m), r));
+    }
+
     /** Creation to Succeeded, when it succeeded. */
     public static Optional<Duration> toSucceeded(VirtualMachineInstanceMigration m) {
         return entered(m, MigrationPhase.SUCCEEDED).map(end -> Duration.between(created(m), end));

@@ -25,10 +25,21 @@ public class TransferRates {
      * @param key      namespace/name of the migration, so one seen twice is counted once
      * @param bytes    the VM's memory
      * @param duration creation to Succeeded
+     * @param setup    creation to Running (target pod scheduled and prepared), part of {@code duration}; null when
+     *                 not known
      */
-    public record Sample(String key, String source, String target, long bytes, Duration duration) {
+    public record Sample(String key, String source, String target, long bytes, Duration duration, Duration setup) {
+        public Sample(String key, String source, String target, long bytes, Duration duration) {
+            this(key, source, target, bytes, duration, null);
+        }
+
         public double seconds() {
             return duration.toMillis() / 1000.0;
+        }
+
+        /** Creation to Running in seconds, or -1 when not known (or not within the duration). */
+        public double setupSeconds() {
+            return setup == null || setup.isNegative() || setup.compareTo(duration) > 0 ? -1 : setup.toMillis() / 1000.0;
         }
     }
 

@@ -14,7 +14,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.params.provider.Arguments.arguments;
 
 /**
- * The time left on node n1. Each row: finished migrations ("source>target GiB seconds"), the VMs still to move in
+ * The time left on node n1. Each row: finished migrations ("source>target GiB seconds [setup seconds]"), the VMs still to move in
  * order ("GiB" queued, "GiB>target" queued and steered, "GiB>target@seconds" under way that long), the parallel
  * lanes, and the expected estimate ("seconds basis", or "none").
  */
@@ -47,7 +47,15 @@ class EtaEstimateTest {
                 arguments("more under way than lanes (someone else's too): all run", List.of("n1>n2 1 10"),
                         List.of("1>n3@0", "1>n4@0", "1>n5@0"), 1, "10 cluster"),
                 arguments("a VM of unknown memory: no estimate", List.of("n1>n2 1 10"), List.of("0"), 1, "none"),
-                arguments("fractions round up", List.of("n1>n2 3 10"), List.of("1"), 1, "4 cluster"));
+                arguments("fractions round up", List.of("n1>n2 3 10"), List.of("1"), 1, "4 cluster"),
+                arguments("setup apart: the mean setup plus memory at the transfer rate", List.of("n1>n2 1 6 4"),
+                        List.of("4"), 1, "12 cluster"),
+                arguments("setup apart: a small VM measured, a large one predicted",
+                        List.of("n1>n2 1 6 4", "n3>n4 2 10 6"), List.of("8"), 1, "21 cluster"),
+                arguments("setup apart: in flight has done its elapsed part", List.of("n1>n2 1 6 4"),
+                        List.of("4>n3@5"), 1, "7 cluster"),
+                arguments("a sample without setup time: whole durations for all", List.of("n1>n2 1 6 4", "n3>n4 1 10"),
+                        List.of("2"), 1, "16 cluster"));
     }
 
     @ParameterizedTest(name = "{0}")
@@ -58,7 +66,7 @@ class EtaEstimateTest {
         for (String f : finished) {
             String[] p = f.split("[ >]");
             rates.record(new TransferRates.Sample("default/m" + i++, p[0], p[1], gib(p[2]),
-                    Duration.ofSeconds(Long.parseLong(p[3]))));
+                    Duration.ofSeconds(Long.parseLong(p[3])), p.length > 4 ? Duration.ofSeconds(Long.parseLong(p[4])) : null));
         }
         List<EtaEstimate.Move> list = new ArrayList<>();
         for (String m : moves) {
