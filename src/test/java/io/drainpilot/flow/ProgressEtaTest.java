@@ -102,6 +102,16 @@ class ProgressEtaTest {
                     .containsPattern("drainpilot_node_eta_seconds\\{node=\"node-1\"} [0-9.]+")
                     .containsPattern("drainpilot_migrated_bytes_total\\{node=\"node-1\"} [1-9][0-9.E]*"));
 
+            // the four others moved, vm-1 still Running: the estimate alone changes, and writes nothing to the node
+            await().atMost(Harness.PATIENCE).until(() -> h.summary("node-1").migrated() == 4);
+            Map<String, Long> before = h.cluster.record().requestCounts();
+            long elapsed = vm(node1(rt), "vm-1").path("elapsedSeconds").asLong();
+            await().atMost(Harness.PATIENCE).until(() -> vm(node1(rt), "vm-1").path("elapsedSeconds").asLong() >= elapsed + 3);
+            Map<String, Long> after = h.cluster.record().requestCounts();
+            assertThat(after.getOrDefault("PATCH nodes", 0L) + after.getOrDefault("PUT nodes", 0L))
+                    .as("node writes while only the estimate moved: %s -> %s", before, after)
+                    .isEqualTo(before.getOrDefault("PATCH nodes", 0L) + before.getOrDefault("PUT nodes", 0L));
+
             h.cluster.simulator().clearFaultsOf("default", "vm-1");
             h.awaitEvacuation("node-1", Names.COMPLETED);
             EvacuationSummary done = h.summary("node-1");
