@@ -446,9 +446,12 @@ public class NodeEvacuation {
     StatusBoard.Live live(NodePlan plan) {
         String node = plan.node();
         Instant now = clock.instant();
-        Map<String, String> byHostname = TargetSteering.nodesByHostname(view.nodes());
+        List<VirtualMachineInstanceMigration> outOfNode = view.migrationsFrom(node);
+        // a steered migration's target is read back from its hostname label: only needed while there are migrations
+        boolean anyMigration = !outOfNode.isEmpty() || plan.vms().stream().anyMatch(v -> v.state().inFlight());
+        Map<String, String> byHostname = anyMigration ? TargetSteering.nodesByHostname(view.nodes()) : Map.of();
         String drainId = DrainSignals.annotations(plan.request().node()).get(Bookkeeping.DRAIN_ID);
-        for (VirtualMachineInstanceMigration m : view.migrationsFrom(node)) {
+        for (VirtualMachineInstanceMigration m : outOfNode) {
             if (m.phase() == io.drainpilot.kubevirt.MigrationPhase.SUCCEEDED) {
                 Optional<VirtualMachineInstance> vmi = view.vmi(m.getMetadata().getNamespace(), m.vmiName());
                 MigrationTimes.toSucceeded(m).ifPresent(d -> rates.record(new TransferRates.Sample(
