@@ -487,6 +487,7 @@ public class NodeEvacuation {
                     lines.put(w.key(), new StatusBoard.MigrationLine(m.getMetadata().getName(), m.phase().wire(),
                             target, created, deadline));
                     if (w.state().inFlight()) {
+                        rates.remember(w.namespace() + "/" + m.getMetadata().getName(), bytes);
                         moves.add(EtaEstimate.Move.inFlight(w.key(), bytes, target,
                                 java.time.Duration.between(created, now)));
                     }

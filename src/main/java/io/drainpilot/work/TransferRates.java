@@ -52,11 +52,38 @@ public class TransferRates {
         }
     }
 
+    /** How many migrations under way have their VM's memory remembered. */
+    public static final int REMEMBERED = 1024;
+
     private final Map<String, Deque<Sample>> byPair = new LinkedHashMap<>(16, 0.75f, true);
+    /**
+     * The memory of VMs seen migrating, by migration: once moved, a VMI may be on a node whose VMIs are not watched,
+     * and its memory is then read from here.
+     */
+    private final Map<String, Long> memory = new LinkedHashMap<>(16, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Long> eldest) {
+            return size() > REMEMBERED;
+        }
+    };
     private final Deque<Sample> cluster = new ArrayDeque<>();
 
-    /** A finished migration; ignored when its memory, route or duration is unknown, or when it is known already. */
-    public synchronized boolean record(Sample s) {
+    /** The memory of the VM a migration under way moves ({@code key}: namespace/name of the migration). */
+    public synchronized void remember(String key, long bytes) {
+        if (bytes > 0) {
+            memory.put(key, bytes);
+        }
+    }
+
+    /**
+     * A finished migration; ignored when its memory (given, or remembered while it ran), route or duration is
+     * unknown, or when it is known already.
+     */
+    public synchronized boolean record(Sample given) {
+        Sample s = given != null && given.bytes() <= 0 && memory.containsKey(given.key())
+                ? new Sample(given.key(), given.source(), given.target(), memory.get(given.key()), given.duration(),
+                        given.setup())
+                : given;
         if (s == null || s.bytes() <= 0 || s.duration() == null || s.duration().isNegative() || s.duration().isZero()
                 || s.source() == null || s.target() == null || s.source().equals(s.target())) {
             return false;
@@ -69,6 +96,7 @@ public class TransferRates {
             return false;
         }
         add(pair, s, PER_PAIR);
+        memory.remove(s.key());
         add(cluster, s, CLUSTER_WIDE);
         if (byPair.size() > PAIRS) {
             byPair.remove(byPair.keySet().iterator().next());

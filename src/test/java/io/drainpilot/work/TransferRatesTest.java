@@ -40,6 +40,16 @@ class TransferRatesTest {
     }
 
     @Test
+    void aVmNoLongerInViewTakesTheMemorySeenWhileItMigrated() {
+        TransferRates rates = new TransferRates();
+        rates.remember("ns/m1", 4L << 30);
+        assertThat(rates.record(new TransferRates.Sample("ns/m1", "n1", "n2", 0, Duration.ofSeconds(8)))).isTrue();
+        assertThat(rates.history().cluster().get(0).bytes()).isEqualTo(4L << 30);
+        assertThat(rates.record(new TransferRates.Sample("ns/m2", "n1", "n2", 0, Duration.ofSeconds(8))))
+                .as("never seen migrating").isFalse();
+    }
+
+    @Test
     void dropsTheLeastRecentlyFedPairBeyondTheBound() {
         TransferRates rates = new TransferRates();
         for (int i = 0; i <= TransferRates.PAIRS; i++) {
