@@ -42,6 +42,16 @@ class StatusJsonLiveTest {
     }
 
     @Test
+    void aFollowerCountsDownTheEstimateTheLeaderWrote() {
+        io.drainpilot.work.EvacuationSummary written = io.drainpilot.work.EvacuationSummary.started("2026-01-01T11:59:50Z")
+                .withEta(40L);
+        assertThat(StatusJson.etaFromSummary(written, NOW)).isEqualTo(30L);
+        assertThat(StatusJson.etaFromSummary(written.withEta(5L), NOW)).isEqualTo(0L);
+        assertThat(StatusJson.etaFromSummary(written.withEta(null), NOW)).isNull();
+        assertThat(StatusJson.etaFromSummary(null, NOW)).isNull();
+    }
+
+    @Test
     void withoutAnEstimateTheTimeLeftIsNullAndAPastEndIsZero() {
         StatusBoard.NodeCard none = new StatusBoard.NodeCard("node-1", "InProgress", List.of(), List.of(), NOW, null);
         assertThat(StatusJson.node(none, NOW)).containsEntry("etaSeconds", null).containsEntry("holds", List.of());
