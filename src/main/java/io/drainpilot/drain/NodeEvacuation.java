@@ -294,6 +294,8 @@ public class NodeEvacuation {
         List<Node> ranked = EvacuationPlanner.rank(nodes, inputs);
 
         List<VmWork> vms = new ArrayList<>(running.size());
+        // the inputs as this pass's earlier VMs leave them (their memory arriving on their targets)
+        PlanInputs passing = inputs;
         for (VirtualMachineInstance vmi : running) {
             String ns = vmi.getMetadata().getNamespace();
             String vmiName = vmi.getMetadata().getName();
@@ -317,8 +319,11 @@ public class NodeEvacuation {
                 problems.report(vmi, "has no spec.domain.cpu.model: planned as KubeVirt's default, host-model, which"
                         + " can only move to nodes of the same CPU generation; set a named model to move freely");
             }
-            Decision decision = preferNotFailed(PLANNER.planRanked(vmi, launcherCpu(name, vmi), source, ranked, cpu,
-                    inputs, TARGETS_CONSIDERED), marks.failedTargets());
+            // each VM planned to move takes its memory from its target's room before the next VM is planned
+            EvacuationPlanner.Step step = PLANNER.planInOrder(vmi, launcherCpu(name, vmi), source, ranked, cpu,
+                    passing, TARGETS_CONSIDERED, marks.failedTargets());
+            Decision decision = step.decision();
+            passing = step.next();
             vms.add(new VmWork(name, drainKey, vmi, VmState.PLANNED, decision, null, fallback, null, attempt,
                     risk.get(key(vmi))));
         }
@@ -682,19 +687,6 @@ public class NodeEvacuation {
             }
         }
         return last;
-    }
-
-    /**
-     * Recovery prefers targets that have not failed this VM in this drain; the ones that did come last, still
-     * allowed, because on a small cluster the only compatible node may have failed for a passing reason.
-     */
-    private static Decision preferNotFailed(Decision decision, Set<String> failed) {
-        if (!(decision instanceof Decision.Migrate m) || failed.isEmpty()) {
-            return decision;
-        }
-        List<String> reordered = new ArrayList<>(m.rankedTargets().stream().filter(t -> !failed.contains(t)).toList());
-        m.rankedTargets().stream().filter(failed::contains).forEach(reordered::add);
-        return new Decision.Migrate(reordered, m.cpuMode());
     }
 
     /** The VM's fallback policy: VMI label, else VM label, else the configured default; bad values reported. */

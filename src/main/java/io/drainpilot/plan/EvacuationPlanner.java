@@ -57,6 +57,43 @@ public final class EvacuationPlanner {
         return plan(vmi, pod, source, rankedNodes, cpuLabels, inputs, enough);
     }
 
+    /**
+     * One VM of a node's plan, in the node's order, and the inputs for the VM after it: a VM planned to move takes its
+     * memory from the room of its first target, so the next VM sees it arriving there and a target with room for one
+     * of two VMs is offered to one only (the next VM's first target is where KubeVirt or the steered migration puts
+     * it). Targets that failed this VM in this drain come last ({@code failedTargets}).
+     */
+    public record Step(Decision decision, PlanInputs next) {
+    }
+
+    /** {@link #planRanked}, targets ordered by the current room and failures, then the VM's memory reserved. */
+    public Step planInOrder(VirtualMachineInstance vmi, LauncherCpu pod, Node source, List<Node> rankedNodes,
+                            Function<Node, CpuLabels> cpuLabels, PlanInputs inputs, int enough,
+                            java.util.Set<String> failedTargets) {
+        Decision d = plan(vmi, pod, source, rankedNodes, cpuLabels, inputs, enough);
+        if (!(d instanceof Decision.Migrate m)) {
+            return new Step(d, inputs);
+        }
+        // the room may have changed since the nodes were ranked: earlier VMs of this pass took some
+        List<String> byRoom = m.rankedTargets().stream().sorted(ranking(inputs)).toList();
+        Decision.Migrate ordered = preferNotFailed(new Decision.Migrate(byRoom, m.cpuMode()), failedTargets);
+        long memory = VmiMemory.bytes(vmi).orElse(0L);
+        return new Step(ordered, inputs.withArriving(ordered.rankedTargets().get(0), memory));
+    }
+
+    /**
+     * Targets that have not failed this VM in this drain first; the ones that did come last, still allowed, because on
+     * a small cluster the only compatible node may have failed for a passing reason.
+     */
+    static Decision.Migrate preferNotFailed(Decision.Migrate m, java.util.Set<String> failed) {
+        if (failed == null || failed.isEmpty()) {
+            return m;
+        }
+        List<String> reordered = new ArrayList<>(m.rankedTargets().stream().filter(t -> !failed.contains(t)).toList());
+        m.rankedTargets().stream().filter(failed::contains).forEach(reordered::add);
+        return new Decision.Migrate(reordered, m.cpuMode());
+    }
+
     /** The nodes in the order targets are preferred: upgraded first, then most room (known), then by name. */
     public static List<Node> rank(List<Node> nodes, PlanInputs inputs) {
         return nodes.stream().filter(n -> n != null && n.getMetadata() != null && n.getMetadata().getName() != null)

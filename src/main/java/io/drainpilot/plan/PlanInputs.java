@@ -63,6 +63,20 @@ public record PlanInputs(Set<String> drainingNodes, Map<String, Long> freeMemory
         return free == null ? null : free - arrivingMemoryBytes.getOrDefault(node, 0L);
     }
 
+    /**
+     * The same inputs with {@code bytes} more arriving on {@code node}: what a VM planned there in this evaluation
+     * takes from the room later VMs see. Zero or an unknown node changes nothing.
+     */
+    public PlanInputs withArriving(String node, long bytes) {
+        if (node == null || bytes <= 0) {
+            return this;
+        }
+        Map<String, Long> arriving = new java.util.HashMap<>(arrivingMemoryBytes);
+        arriving.merge(node, bytes, Long::sum);
+        return new PlanInputs(drainingNodes, freeMemoryBytes, upgradedNodes, respectEvictionStrategyNone, steering,
+                sameCpuVendor, arriving);
+    }
+
     /** The room of every node whose free memory is known. */
     public Map<String, Long> roomBytes() {
         return freeMemoryBytes.keySet().stream().collect(Collectors.toUnmodifiableMap(n -> n, this::roomBytes));
