@@ -193,7 +193,13 @@ public class NodeEvacuation {
      * nothing is written.
      */
     public NodePlan preview(Node node) {
-        return plan(new DrainRequest(node, List.of("preflight"), false, null), "preflight", "preflight");
+        Map<String, String> ann = DrainSignals.annotations(node);
+        String state = ann.get(Names.EVACUATION);
+        // a drain under way goes on with its own marks (targets that failed, backoffs, fallbacks applied): judge
+        // its VMs as it would; any other node would start a new drain, to which no earlier mark belongs
+        boolean underWay = Names.IN_PROGRESS.equals(state) || Names.BLOCKED.equals(state);
+        String drainId = underWay && ann.get(Bookkeeping.DRAIN_ID) != null ? ann.get(Bookkeeping.DRAIN_ID) : "preflight";
+        return plan(new DrainRequest(node, List.of("preflight"), false, null), drainId, "preflight");
     }
 
     /** A node that is gone: its per-drain memory (VMs seen, last plan logged, candidate watches, parsed labels). */

@@ -11,9 +11,6 @@ import io.drainpilot.kubevirt.ClusterApi;
 import io.drainpilot.kubevirt.KubeVirtNames;
 import io.drainpilot.observe.StatusBoard;
 import io.drainpilot.view.ClusterView;
-import io.drainpilot.work.NodePlan;
-import io.drainpilot.work.VmState;
-import io.drainpilot.work.VmWork;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.client.KubernetesClient;
 
@@ -57,6 +54,14 @@ public final class Preflight {
     /** Prints the report; returns {@link #ALL_CAN_MOVE} or {@link #SOME_CANNOT_MOVE}. */
     public static int report(KubernetesClient client, Settings settings, Optional<String> onlyNode, PrintStream out)
             throws InterruptedException {
+        PreflightReport report = collect(client, settings, onlyNode);
+        report.print(out);
+        return report.stuck() == 0 ? ALL_CAN_MOVE : SOME_CANNOT_MOVE;
+    }
+
+    /** What a drain of each node (or only {@code onlyNode}) would do now; read-only. */
+    public static PreflightReport collect(KubernetesClient client, Settings settings, Optional<String> onlyNode)
+            throws InterruptedException {
         ClusterApi api = new ClusterApi(client, true);
         try (ClusterView view = new ClusterView(api, settings, SYNC_TIMEOUT)) {
             view.start();
@@ -70,33 +75,19 @@ public final class Preflight {
             }
             NodeEvacuation planner = new NodeEvacuation(view, api, new io.drainpilot.work.NodeStatus(api, Clock.systemUTC()), settings, new ProblemReporter(api, false),
                     new StatusBoard(), Clock.systemUTC(), Set::of);
-            int stuck = 0;
+            List<PreflightReport.NodeReport> reports = new java.util.ArrayList<>();
             for (Node node : nodes) {
                 String name = node.getMetadata().getName();
                 if (onlyNode.isPresent() && !onlyNode.get().equals(name)) {
                     continue;
                 }
-                NodePlan plan = planner.preview(node);
-                List<VmWork> vms = plan.vms().stream().filter(v -> v.state() != VmState.SKIPPED).toList();
-                out.println("If " + name + " drained now (" + vms.size() + " VM" + (vms.size() == 1 ? "" : "s") + "):");
-                for (VmWork v : vms) {
-                    boolean moves = v.state() != VmState.PLANNED;
-                    if (!moves) {
-                        stuck++;
-                    }
-                    out.println("  " + (moves ? "ok   " : "STUCK") + " " + v.key() + ": "
-                            + (v.decision() != null ? v.decision().describe() : v.state().wire().toLowerCase()
-                            + (v.note() == null ? "" : ": " + v.note())));
-                }
-                view.keepWatching(Set.of());
+                reports.add(PreflightReport.NodeReport.of(planner.preview(node)));
             }
+            int stuck = (int) reports.stream().flatMap(r -> r.vms().stream())
+                    .filter(v -> v.verdict() == PreflightReport.Verdict.STUCK).count();
             List<CpuLabels> schedulable = nodes.stream().filter(Preflight::schedulable).map(CpuLabels::of).toList();
             Optional<String> common = CpuCompatibility.commonNamedModel(schedulable);
-            out.println(common.map(m -> "Common CPU model of all " + schedulable.size() + " schedulable nodes: " + m
-                    + " (set spec.domain.cpu.model: " + m + " on VMs that have nowhere to go)")
-                    .orElse("No named CPU model is supported by every schedulable node."));
-            out.println(stuck == 0 ? "Every VM could move." : stuck + " VM(s) could not move.");
-            return stuck == 0 ? ALL_CAN_MOVE : SOME_CANNOT_MOVE;
+            return new PreflightReport(List.copyOf(reports), common.orElse(null), schedulable.size(), stuck, null);
         }
     }
 

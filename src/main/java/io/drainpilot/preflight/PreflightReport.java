@@ -1,0 +1,138 @@
+package io.drainpilot.preflight;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonValue;
+import io.drainpilot.work.Decision;
+import io.drainpilot.work.NodePlan;
+import io.drainpilot.work.VmState;
+import io.drainpilot.work.VmWork;
+
+import java.io.PrintStream;
+import java.util.List;
+
+/**
+ * What {@code --preflight} found: per node, what would happen to each of its VMs if it drained now, plus the advice
+ * and findings about the whole cluster. Printed as a table or as JSON ({@code -o json}); the JSON field names are
+ * public (README).
+ *
+ * @param nodes          per node, its VMs' decisions
+ * @param commonCpuModel a named CPU model every schedulable node offers, or null
+ * @param schedulable    how many nodes are schedulable
+ * @param stuck          VMs that could not move
+ * @param stalePlacements VMs that can run on few nodes only (pinned, or a kept host-model CPU few nodes offer)
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public record PreflightReport(List<NodeReport> nodes, String commonCpuModel, int schedulable, int stuck,
+        List<StalePlacement> stalePlacements) {
+
+    /** What the drain would do with one VM. */
+    public enum Verdict {
+        /** It would be migrated (or a migration is already under way). */
+        MOVE("move"),
+        /** It could not move: not migratable, no compatible target, no safe target. */
+        STUCK("stuck"),
+        /** Labelled to be left alone (VMI or VM), or without a node. */
+        SKIPPED("skipped");
+
+        private final String wire;
+
+        Verdict(String wire) {
+            this.wire = wire;
+        }
+
+        @JsonValue
+        public String wire() {
+            return wire;
+        }
+    }
+
+    /**
+     * @param vm      namespace/name
+     * @param verdict move, stuck or skipped
+     * @param targets for a move planned now: the compatible targets, best first
+     * @param outcome the planner's outcome (Migrate, NotMigratable, NoCompatibleTarget, NoSafeTarget), or the VM's
+     *                state when it was not planned (Skipped, Migrating, ...)
+     * @param reason  why, in words
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record VmReport(String vm, Verdict verdict, List<String> targets, String outcome, String reason) {
+
+        static VmReport of(VmWork v) {
+            if (v.state() == VmState.SKIPPED) {
+                return new VmReport(v.key(), Verdict.SKIPPED, null, v.state().wire(), v.note());
+            }
+            Decision d = v.decision();
+            if (d instanceof Decision.Migrate m) {
+                return new VmReport(v.key(), Verdict.MOVE, m.rankedTargets(), m.outcome(), d.describe());
+            }
+            if (d != null) {
+                return new VmReport(v.key(), Verdict.STUCK, null, d.outcome(), d.describe());
+            }
+            return new VmReport(v.key(), Verdict.MOVE, null, v.state().wire(), v.note());
+        }
+    }
+
+    /** One node's VMs. */
+    public record NodeReport(String node, List<VmReport> vms) {
+        static NodeReport of(NodePlan plan) {
+            return new NodeReport(plan.node(), plan.vms().stream().map(VmReport::of).toList());
+        }
+    }
+
+    /**
+     * A VM that can run on few nodes only, which Harvester's pre-drain job or a later drain may not be able to move.
+     *
+     * @param vm     namespace/name
+     * @param kind   what pins it
+     * @param nodes  the nodes it may run on (its own included)
+     * @param detail the selector, affinity or CPU that pins it
+     */
+    public record StalePlacement(String vm, PlacementKind kind, List<String> nodes, String detail) {
+    }
+
+    /** Why a VM's placement is narrow. */
+    public enum PlacementKind {
+        /** {@code spec.nodeSelector} (often left from a manual or failed migration). */
+        NODE_SELECTOR("node-selector"),
+        /** Required node affinity. */
+        NODE_AFFINITY("node-affinity"),
+        /** A host-model VM whose virt-launcher pod keeps the CPU of the node it first left. */
+        KEPT_CPU("kept-cpu");
+
+        private final String wire;
+
+        PlacementKind(String wire) {
+            this.wire = wire;
+        }
+
+        @JsonValue
+        public String wire() {
+            return wire;
+        }
+    }
+
+    /** The table: one block per node, then the advice. */
+    public void print(PrintStream out) {
+        for (NodeReport n : nodes) {
+            List<VmReport> vms = n.vms().stream().filter(v -> v.verdict() != Verdict.SKIPPED).toList();
+            out.println("If " + n.node() + " drained now (" + vms.size() + " VM" + (vms.size() == 1 ? "" : "s") + "):");
+            for (VmReport v : vms) {
+                out.println("  " + (v.verdict() == Verdict.STUCK ? "STUCK" : "ok   ") + " " + v.vm() + ": "
+                        + (v.reason() == null ? v.outcome().toLowerCase() : v.reason()));
+            }
+            n.vms().stream().filter(v -> v.verdict() == Verdict.SKIPPED)
+                    .forEach(v -> out.println("  skip  " + v.vm() + ": " + v.reason()));
+        }
+        if (stalePlacements != null && !stalePlacements.isEmpty()) {
+            out.println("VMs that can run on few nodes (Harvester's pre-drain job stops VMs with a nodeSelector or"
+                    + " an affinity no other node matches):");
+            for (StalePlacement s : stalePlacements) {
+                out.println("  " + s.vm() + ": " + s.kind().wire() + " " + s.detail() + " -> " + String.join(", ", s.nodes()));
+            }
+        }
+        out.println(commonCpuModel != null ? "Common CPU model of all " + schedulable + " schedulable nodes: "
+                + commonCpuModel + " (set spec.domain.cpu.model: " + commonCpuModel + " on VMs that have nowhere to go)"
+                : "No named CPU model is supported by every schedulable node.");
+        out.println(stuck == 0 ? "Every VM could move." : stuck + " VM(s) could not move.");
+    }
+}
