@@ -94,7 +94,7 @@ public final class EvacuationPlanner {
         return new Decision.Migrate(reordered, m.cpuMode());
     }
 
-    /** The nodes in the order targets are preferred: upgraded first, then most room (known), then by name. */
+    /** The nodes in the order targets are preferred: upgraded first, then upgraded last, then most room (known), then by name. */
     public static List<Node> rank(List<Node> nodes, PlanInputs inputs) {
         return nodes.stream().filter(n -> n != null && n.getMetadata() != null && n.getMetadata().getName() != null)
                 .sorted(Comparator.comparing((Node n) -> n.getMetadata().getName(), ranking(inputs))).toList();
@@ -177,9 +177,11 @@ public final class EvacuationPlanner {
         return Optional.empty();
     }
 
-    // a VM on an already upgraded node stays put for the rest of the upgrade; then room, then a stable order
-    private static Comparator<String> ranking(PlanInputs inputs) {
+    // a VM on an already upgraded node stays put for the rest of the upgrade; else on the node upgraded last it moves
+    // again only at the very end; then room, then a stable order
+    static Comparator<String> ranking(PlanInputs inputs) {
         return Comparator.<String, Boolean>comparing(n -> !inputs.upgradedNodes().contains(n))
+                .thenComparing(inputs::upgradeTurn, Comparator.reverseOrder())
                 .thenComparing(inputs::roomBytes, Comparator.nullsLast(Comparator.reverseOrder()))
                 .thenComparing(Comparator.naturalOrder());
     }

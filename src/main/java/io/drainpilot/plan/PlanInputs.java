@@ -1,5 +1,6 @@
 package io.drainpilot.plan;
 
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
@@ -19,10 +20,20 @@ import java.util.stream.Collectors;
  *                                   {@code cpu-vendor.node.kubevirt.io/<V>} selector, so only nodes of that vendor fit
  * @param arrivingMemoryBytes        per node, the memory requests of the VMIs on their way there (migrations not
  *                                   finished whose target it is): taken from its free memory
+ * @param upgradeOrder               the running upgrade's node order (empty when none runs): among nodes not upgraded
+ *                                   yet, the one upgraded last is preferred, so a VM that cannot go to an upgraded node
+ *                                   moves again as late as possible, once
  */
 public record PlanInputs(Set<String> drainingNodes, Map<String, Long> freeMemoryBytes, Set<String> upgradedNodes,
                          boolean respectEvictionStrategyNone, boolean steering, boolean sameCpuVendor,
-                         Map<String, Long> arrivingMemoryBytes) {
+                         Map<String, Long> arrivingMemoryBytes, List<String> upgradeOrder) {
+
+    public PlanInputs(Set<String> drainingNodes, Map<String, Long> freeMemoryBytes, Set<String> upgradedNodes,
+            boolean respectEvictionStrategyNone, boolean steering, boolean sameCpuVendor,
+            Map<String, Long> arrivingMemoryBytes) {
+        this(drainingNodes, freeMemoryBytes, upgradedNodes, respectEvictionStrategyNone, steering, sameCpuVendor,
+                arrivingMemoryBytes, List.of());
+    }
 
     public PlanInputs(Set<String> drainingNodes, Map<String, Long> freeMemoryBytes, Set<String> upgradedNodes,
             boolean respectEvictionStrategyNone, boolean steering, Map<String, Long> arrivingMemoryBytes) {
@@ -52,6 +63,7 @@ public record PlanInputs(Set<String> drainingNodes, Map<String, Long> freeMemory
         freeMemoryBytes = freeMemoryBytes == null ? Map.of() : freeMemoryBytes.entrySet().stream()
                 .filter(e -> e.getKey() != null && e.getValue() != null)
                 .collect(Collectors.toUnmodifiableMap(Map.Entry::getKey, Map.Entry::getValue));
+        upgradeOrder = upgradeOrder == null ? List.of() : List.copyOf(upgradeOrder);
         arrivingMemoryBytes = arrivingMemoryBytes == null ? Map.of() : arrivingMemoryBytes.entrySet().stream()
                 .filter(e -> e.getKey() != null && e.getValue() != null)
                 .collect(Collectors.toUnmodifiableMap(Map.Entry::getKey, Map.Entry::getValue));
@@ -74,7 +86,20 @@ public record PlanInputs(Set<String> drainingNodes, Map<String, Long> freeMemory
         Map<String, Long> arriving = new java.util.HashMap<>(arrivingMemoryBytes);
         arriving.merge(node, bytes, Long::sum);
         return new PlanInputs(drainingNodes, freeMemoryBytes, upgradedNodes, respectEvictionStrategyNone, steering,
-                sameCpuVendor, arriving);
+                sameCpuVendor, arriving, upgradeOrder);
+    }
+
+    /**
+     * How late the node's own upgrade comes, for the ranking (higher is better): a node already upgraded, or not in the
+     * upgrade at all, keeps what it takes; among the rest, the later its turn the better. 0 for every node when no
+     * upgrade runs.
+     */
+    public int upgradeTurn(String node) {
+        if (upgradeOrder.isEmpty()) {
+            return 0;
+        }
+        int i = upgradeOrder.indexOf(node);
+        return i < 0 || upgradedNodes.contains(node) ? upgradeOrder.size() : i;
     }
 
     /** The room of every node whose free memory is known. */
