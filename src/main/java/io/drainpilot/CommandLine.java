@@ -6,9 +6,38 @@ import java.util.Optional;
 /**
  * What the command line asks for. No flags: run against the cluster the fabric8 defaults point at.
  */
-public record CommandLine(Mode mode, Path config, boolean dryRun, Optional<String> node) {
+public record CommandLine(Mode mode, Path config, boolean dryRun, Optional<String> node, boolean upgrade,
+        Optional<String> order, Output output) {
 
     public enum Mode { RUN, DEMO, PREFLIGHT, HELP, VERSION }
+
+    /** What preflight prints on standard output. */
+    public enum Output {
+        TEXT("text"), JSON("json");
+
+        private final String wire;
+
+        Output(String wire) {
+            this.wire = wire;
+        }
+
+        public String wire() {
+            return wire;
+        }
+
+        static Output parse(String value) {
+            for (Output o : values()) {
+                if (o.wire.equals(value)) {
+                    return o;
+                }
+            }
+            throw new IllegalArgumentException("-o " + value + ": allowed: json, text");
+        }
+    }
+
+    public CommandLine(Mode mode, Path config, boolean dryRun, Optional<String> node) {
+        this(mode, config, dryRun, node, false, Optional.empty(), Output.TEXT);
+    }
 
     public static final String CONFIG_ENV = "DRAINPILOT_CONFIG";
 
@@ -19,6 +48,11 @@ public record CommandLine(Mode mode, Path config, boolean dryRun, Optional<Strin
               --demo              run a simulated Harvester cluster and show a drain, step by step
               --preflight [NODE]  read-only: what would happen to each VM if NODE (or every node) drained now;
                                   exit 0 when every VM could move, 3 when some could not
+              --preflight --upgrade [--order N1,N2,...]
+                                  read-only: the whole rolling upgrade, node by node in Rancher's order (or the
+                                  given one): each VM's moves and targets, room left, VMs moved more than once,
+                                  VMs with nowhere to go; exit 0 when every VM could move, 3 when some could not
+              -o json|text        preflight output (default text); json prints only JSON on standard output
               --dry-run           plan and report, change nothing in the cluster
               --config FILE       properties file (default config/application.properties, or $DRAINPILOT_CONFIG)
               --version           print the version and exit
@@ -42,6 +76,9 @@ public record CommandLine(Mode mode, Path config, boolean dryRun, Optional<Strin
         Path config = Path.of(configEnv == null || configEnv.isBlank() ? "config/application.properties" : configEnv);
         boolean dryRun = false;
         String node = null;
+        boolean upgrade = false;
+        String order = null;
+        Output output = Output.TEXT;
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
             switch (a) {
@@ -55,6 +92,19 @@ public record CommandLine(Mode mode, Path config, boolean dryRun, Optional<Strin
                         node = args[++i];
                     }
                 }
+                case "--upgrade" -> upgrade = true;
+                case "--order" -> {
+                    if (i + 1 >= args.length) {
+                        throw new IllegalArgumentException("--order needs node names: --order n1,n2,...");
+                    }
+                    order = args[++i];
+                }
+                case "-o", "--output" -> {
+                    if (i + 1 >= args.length) {
+                        throw new IllegalArgumentException("-o needs json or text");
+                    }
+                    output = Output.parse(args[++i]);
+                }
                 case "--config" -> {
                     if (i + 1 >= args.length) {
                         throw new IllegalArgumentException("--config needs a FILE");
@@ -64,6 +114,16 @@ public record CommandLine(Mode mode, Path config, boolean dryRun, Optional<Strin
                 default -> throw new IllegalArgumentException("unknown option: " + a);
             }
         }
-        return new CommandLine(mode, config, dryRun, Optional.ofNullable(node));
+        if ((upgrade || order != null || output != Output.TEXT) && mode != Mode.PREFLIGHT) {
+            throw new IllegalArgumentException("--upgrade, --order and -o go with --preflight");
+        }
+        if (order != null && !upgrade) {
+            throw new IllegalArgumentException("--order goes with --preflight --upgrade");
+        }
+        if (upgrade && node != null) {
+            throw new IllegalArgumentException("--preflight --upgrade plans every node: no NODE (use --order)");
+        }
+        return new CommandLine(mode, config, dryRun, Optional.ofNullable(node), upgrade, Optional.ofNullable(order),
+                output);
     }
 }

@@ -31,6 +31,8 @@ public final class DrainPilot {
     public static final int EXIT_NO_CLUSTER = 5;
     /** The logback variable choosing the appender: text or json. */
     static final String LOG_FORMAT = "DRAINPILOT_LOG_FORMAT";
+    /** The logback variable choosing the console stream: System.out (the default) or System.err. */
+    static final String LOG_TARGET = "DRAINPILOT_LOG_TARGET";
 
     private DrainPilot() {
     }
@@ -51,6 +53,10 @@ public final class DrainPilot {
             System.exit(EXIT_STARTUP_FAILED);
             return;
         }
+        if (cli.output() == CommandLine.Output.JSON) {
+            // standard output carries only the JSON, so it pipes into jq: logs go to standard error
+            System.setProperty(LOG_TARGET, "System.err");
+        }
         useLogbackConfig(cli.config());
         System.exit(run(cli));
     }
@@ -69,7 +75,8 @@ public final class DrainPilot {
                 case DEMO -> Demo.run(cli.config());
                 case PREFLIGHT -> {
                     requireClusterConfiguration();
-                    yield Preflight.run(cli.config(), cli.node());
+                    yield Preflight.run(cli.config(), cli.node(), cli.upgrade(), cli.order(),
+                            cli.output() == CommandLine.Output.JSON);
                 }
                 case RUN -> {
                     requireClusterConfiguration();

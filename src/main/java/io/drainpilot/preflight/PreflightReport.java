@@ -2,6 +2,7 @@ package io.drainpilot.preflight;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonValue;
+import io.drainpilot.plan.NarrowPlacements;
 import io.drainpilot.work.Decision;
 import io.drainpilot.work.NodePlan;
 import io.drainpilot.work.VmState;
@@ -23,7 +24,7 @@ import java.util.List;
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record PreflightReport(List<NodeReport> nodes, String commonCpuModel, int schedulable, int stuck,
-        List<StalePlacement> stalePlacements) {
+        List<NarrowPlacements.Finding> stalePlacements) {
 
     /** What the drain would do with one VM. */
     public enum Verdict {
@@ -79,35 +80,13 @@ public record PreflightReport(List<NodeReport> nodes, String commonCpuModel, int
         }
     }
 
-    /**
-     * A VM that can run on few nodes only, which Harvester's pre-drain job or a later drain may not be able to move.
-     *
-     * @param vm     namespace/name
-     * @param kind   what pins it
-     * @param nodes  the nodes it may run on (its own included)
-     * @param detail the selector, affinity or CPU that pins it
-     */
-    public record StalePlacement(String vm, PlacementKind kind, List<String> nodes, String detail) {
-    }
-
-    /** Why a VM's placement is narrow. */
-    public enum PlacementKind {
-        /** {@code spec.nodeSelector} (often left from a manual or failed migration). */
-        NODE_SELECTOR("node-selector"),
-        /** Required node affinity. */
-        NODE_AFFINITY("node-affinity"),
-        /** A host-model VM whose virt-launcher pod keeps the CPU of the node it first left. */
-        KEPT_CPU("kept-cpu");
-
-        private final String wire;
-
-        PlacementKind(String wire) {
-            this.wire = wire;
-        }
-
-        @JsonValue
-        public String wire() {
-            return wire;
+    /** Only JSON on standard output (pipes into jq). */
+    public void printJson(PrintStream out) {
+        try {
+            out.println(new com.fasterxml.jackson.databind.ObjectMapper()
+                    .enable(com.fasterxml.jackson.databind.SerializationFeature.INDENT_OUTPUT).writeValueAsString(this));
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException(e);
         }
     }
 
@@ -126,8 +105,8 @@ public record PreflightReport(List<NodeReport> nodes, String commonCpuModel, int
         if (stalePlacements != null && !stalePlacements.isEmpty()) {
             out.println("VMs that can run on few nodes (Harvester's pre-drain job stops VMs with a nodeSelector or"
                     + " an affinity no other node matches):");
-            for (StalePlacement s : stalePlacements) {
-                out.println("  " + s.vm() + ": " + s.kind().wire() + " " + s.detail() + " -> " + String.join(", ", s.nodes()));
+            for (NarrowPlacements.Finding s : stalePlacements) {
+                out.println("  " + s.vm() + ": " + s.kind().wire() + " " + s.detail() + " -> " + (s.nodes().isEmpty() ? "no schedulable node" : String.join(", ", s.nodes())));
             }
         }
         out.println(commonCpuModel != null ? "Common CPU model of all " + schedulable + " schedulable nodes: "
