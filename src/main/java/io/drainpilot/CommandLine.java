@@ -88,7 +88,7 @@ public record CommandLine(Mode mode, Path config, boolean dryRun, Optional<Strin
                 case "--version" -> mode = Mode.VERSION;
                 case "--preflight" -> {
                     mode = Mode.PREFLIGHT;
-                    if (i + 1 < args.length && !args[i + 1].startsWith("--")) {
+                    if (i + 1 < args.length && !args[i + 1].startsWith("-")) {
                         node = args[++i];
                     }
                 }

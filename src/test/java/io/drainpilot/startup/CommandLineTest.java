@@ -188,6 +188,53 @@ class CommandLineTest {
         }
     }
 
+    @Test
+    void preflightUpgradeWithJsonOutputPrintsOnlyJsonOnStandardOutput(@TempDir Path dir) throws Exception {
+        try (SimulatedCluster cluster = SimulatedCluster.start(Scenarios.heterogeneous(), SimSettings.forTests())) {
+            Path kubeconfig = dir.resolve("kubeconfig");
+            Files.writeString(kubeconfig, """
+                    apiVersion: v1
+                    kind: Config
+                    clusters:
+                      - name: sim
+                        cluster:
+                          server: %s
+                          insecure-skip-tls-verify: true
+                    contexts:
+                      - name: sim
+                        context: {cluster: sim, user: someone}
+                    current-context: sim
+                    users:
+                      - name: someone
+                        user: {token: abc}
+                    """.formatted(cluster.masterUrl()));
+            // a busy test machine: give the simulated API server time to answer
+            Result r = drainPilot(Map.of("KUBECONFIG", kubeconfig.toString(), "DRAINPILOT_HEALTH_API_TIMEOUT", "30s"),
+                    "--preflight", "--upgrade", "-o", "json");
+            assertThat(r.exit()).as(String.join("\n", r.stderr())).isIn(0, 3);
+            com.fasterxml.jackson.databind.JsonNode root = new com.fasterxml.jackson.databind.ObjectMapper()
+                    .readTree(String.join("\n", r.stdout()));
+            assertThat(root.path("steps").isArray()).isTrue();
+            assertThat(root.path("totals").has("migrationsMinimum")).isTrue();
+            assertThat(r.exit()).isEqualTo(root.path("totals").path("stuck").asInt() == 0 ? 0 : 3);
+        }
+    }
+
+    @Test
+    void preflightOptionsAreChecked() {
+        CommandLine cli = CommandLine.parse(new String[] {"--preflight", "--upgrade", "--order", "a,b", "-o", "json"},
+                k -> null);
+        assertThat(cli.upgrade()).isTrue();
+        assertThat(cli.order()).contains("a,b");
+        assertThat(cli.output()).isEqualTo(CommandLine.Output.JSON);
+        assertThatThrownBy(() -> CommandLine.parse(new String[] {"--upgrade"}, k -> null))
+                .hasMessageContaining("go with --preflight");
+        assertThatThrownBy(() -> CommandLine.parse(new String[] {"--preflight", "--order", "a"}, k -> null))
+                .hasMessageContaining("--order goes with --preflight --upgrade");
+        assertThatThrownBy(() -> CommandLine.parse(new String[] {"--preflight", "-o", "yaml"}, k -> null))
+                .hasMessageContaining("allowed: json, text");
+    }
+
     /** A kubeconfig naming an API server on a loopback port nothing listens on. */
     private static Path kubeconfigToAClosedPort(Path dir) throws IOException {
         Path file = dir.resolve("kubeconfig");
