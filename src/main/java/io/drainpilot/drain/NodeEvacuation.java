@@ -292,8 +292,11 @@ public class NodeEvacuation {
         Set<String> draining = drainingNodes(name);
         Map<String, String> nodesByHostname = TargetSteering.nodesByHostname(nodes);
         Map<String, Long> free = freeMemory(name, nodes, draining);
-        PlanInputs inputs = new PlanInputs(draining, free, upgradedNodes(), settings.respectEvictionStrategyNone, steer,
-                CpuVendorRule.applies(kubeVirt), arrivingMemory(name, free.keySet(), nodesByHostname));
+        // during an upgrade: upgraded nodes first, else the node upgraded last, so each VM moves as few times as it can
+        List<String> upgradeOrder = upgrade.isPresent() ? io.drainpilot.plan.UpgradeOrder.of(view.planSecrets(), nodes)
+                : List.of();
+        PlanInputs inputs = new PlanInputs(draining, free, upgradedNodes(upgrade), settings.respectEvictionStrategyNone, steer,
+                CpuVendorRule.applies(kubeVirt), arrivingMemory(name, free.keySet(), nodesByHostname), upgradeOrder);
         Function<Node, CpuLabels> cpu = this::cpuLabels;
         Node source = request.node();
         // once per evaluation: the nodes in the order targets are preferred; each VM looks only as far as it must
@@ -557,8 +560,44 @@ public class NodeEvacuation {
         // counts alone wait for the quiet period; a new state, and a node about to be released, are written now
         boolean now = !plan.state().equals(DrainSignals.annotations(plan.request().node()).get(Names.EVACUATION))
                 || plan.releasable();
-        status.update(plan.node(), plan.state(),
-                s -> s.withCounts(pending, inFlight.size(), blocked, everyVm.size()).withEta(etaSeconds), now);
+        int again = movedAgain(plan.node(), outcomes);
+        status.update(plan.node(), plan.state(), s -> s.withCounts(pending, inFlight.size(), blocked, everyVm.size())
+                .withEta(etaSeconds).withMovedAgain(again), now);
+    }
+
+    /**
+     * How many VMs migrated off {@code node} in this drain DrainPilot had migrated off another node of the running
+     * upgrade already; the board gets the upgrade's whole count. The upgrade's nodes: those it has started, and those
+     * DrainPilot is draining now (a paused node is evacuated before its upgrade starts).
+     */
+    private int movedAgain(String node, Map<String, Outcome> outcomes) {
+        Optional<HarvesterUpgrade> upgrade = HarvesterUpgrade.running(view.harvesterUpgrades());
+        if (upgrade.isEmpty()) {
+            board.movedAgain(0);
+            return 0;
+        }
+        Map<String, Set<String>> migratedOff = new HashMap<>();
+        for (Node n : view.nodes()) {
+            String name = n.getMetadata().getName();
+            Map<String, String> ann = DrainSignals.annotations(n);
+            if (name.equals(node) || !upgrade.get().notStarted(name) || ann.get(Names.EVACUATION) != null) {
+                Map<String, Outcome> o = name.equals(node) ? outcomes : NodeStatus.outcomesOf(ann);
+                migratedOff.put(name, migrated(o));
+            }
+        }
+        Set<String> again = io.drainpilot.plan.MovedAgain.of(migratedOff);
+        board.movedAgain(again.size());
+        return (int) migrated(outcomes).stream().filter(again::contains).count();
+    }
+
+    private static Set<String> migrated(Map<String, Outcome> outcomes) {
+        Set<String> out = new HashSet<>();
+        outcomes.forEach((vm, o) -> {
+            if (o == Outcome.MIGRATED) {
+                out.add(vm);
+            }
+        });
+        return out;
     }
 
     /** Nodes being drained now (any signal): never targets. */
@@ -642,9 +681,14 @@ public class NodeEvacuation {
         return p.bytes();
     }
 
-    /** Nodes whose part of the running Harvester upgrade has succeeded (finished upgrades do not count). */
-    private Set<String> upgradedNodes() {
-        return io.drainpilot.plan.UpgradedNodes.of(view.harvesterUpgrades());
+    /**
+     * Nodes whose part of the running Harvester upgrade has succeeded (finished upgrades do not count), and those whose
+     * node upgrade has begun: their drain in this upgrade is behind them, so a VM sent there (once uncordoned) stays.
+     */
+    private Set<String> upgradedNodes(Optional<HarvesterUpgrade> upgrade) {
+        Set<String> out = new HashSet<>(io.drainpilot.plan.UpgradedNodes.of(view.harvesterUpgrades()));
+        upgrade.ifPresent(u -> u.nodeStates().keySet().stream().filter(n -> !u.notStarted(n)).forEach(out::add));
+        return out;
     }
 
     private CpuLabels cpuLabels(Node n) {

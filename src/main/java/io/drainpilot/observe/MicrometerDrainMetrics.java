@@ -151,6 +151,9 @@ public class MicrometerDrainMetrics implements DrainMetrics {
                             .filter(v -> IN_FLIGHT.contains(v.state())).count())
                     .description("VMs on draining nodes with a live migration under way")
                     .register(registry);
+            Gauge.builder("drainpilot.upgrade.vms.moved.again", b, StatusBoard::movedAgain)
+                    .description("VMs DrainPilot migrated off more than one node of the running upgrade")
+                    .register(registry);
             gauges = true;
         }
         return registry;

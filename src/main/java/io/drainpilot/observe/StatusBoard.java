@@ -132,6 +132,17 @@ public class StatusBoard {
         return harvester;
     }
 
+    private volatile int movedAgain;
+
+    /** VMs DrainPilot migrated more than once in the running upgrade (0 when none runs). */
+    public void movedAgain(int count) {
+        movedAgain = count;
+    }
+
+    public int movedAgain() {
+        return movedAgain;
+    }
+
     /** Records what a scan made of a node. */
     public void update(NodePlan plan, String state) {
         update(plan, state, Live.NONE);

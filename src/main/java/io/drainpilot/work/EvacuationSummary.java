@@ -14,7 +14,7 @@ import java.util.Map;
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record EvacuationSummary(int total, int migrated, int pending, int inFlight, int failed, int fellBack,
-        int stoppedByHarvester, String startedAt, String updatedAt, Long etaSeconds) {
+        int stoppedByHarvester, String startedAt, String updatedAt, Long etaSeconds, int movedAgain) {
 
     /** Least change of the estimated end that is written on its own (counts unchanged). */
     public static final java.time.Duration ETA_MOVE = java.time.Duration.ofSeconds(30);
@@ -23,14 +23,14 @@ public record EvacuationSummary(int total, int migrated, int pending, int inFlig
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    /** Without an estimate of the time left. */
+    /** Without an estimate of the time left, outside an upgrade or before any VM moved a second time. */
     public EvacuationSummary(int total, int migrated, int pending, int inFlight, int failed, int fellBack,
             int stoppedByHarvester, String startedAt, String updatedAt) {
-        this(total, migrated, pending, inFlight, failed, fellBack, stoppedByHarvester, startedAt, updatedAt, null);
+        this(total, migrated, pending, inFlight, failed, fellBack, stoppedByHarvester, startedAt, updatedAt, null, 0);
     }
 
     public static EvacuationSummary started(String now) {
-        return new EvacuationSummary(0, 0, 0, 0, 0, 0, 0, now, now, null);
+        return new EvacuationSummary(0, 0, 0, 0, 0, 0, 0, now, now, null, 0);
     }
 
     /** The summary stored on a node, or null when there is none or it cannot be read. */
@@ -51,7 +51,7 @@ public record EvacuationSummary(int total, int migrated, int pending, int inFlig
         int f = (int) outcomes.values().stream().filter(Outcome::fellBack).count();
         int h = (int) outcomes.values().stream().filter(o -> o == Outcome.STOPPED_BY_HARVESTER).count();
         return new EvacuationSummary(Math.max(total, outcomes.size()), m, pending, inFlight, failed, f, h, startedAt,
-                updatedAt, etaSeconds);
+                updatedAt, etaSeconds, movedAgain);
     }
 
     /**
@@ -61,22 +61,33 @@ public record EvacuationSummary(int total, int migrated, int pending, int inFlig
      */
     public EvacuationSummary withCounts(int pending, int inFlight, int failed, int everyVm) {
         return new EvacuationSummary(Math.max(total, everyVm), migrated, pending, inFlight, failed, fellBack,
-                stoppedByHarvester, startedAt, updatedAt, etaSeconds);
+                stoppedByHarvester, startedAt, updatedAt, etaSeconds, movedAgain);
     }
 
     /** With the estimated time left (seconds from the next write), or null when there is no estimate. */
     public EvacuationSummary withEta(Long seconds) {
         return new EvacuationSummary(total, migrated, pending, inFlight, failed, fellBack, stoppedByHarvester, startedAt,
-                updatedAt, seconds);
+                updatedAt, seconds, movedAgain);
+    }
+
+    /**
+     * @param count VMs migrated off this node that DrainPilot had migrated off another node of the same upgrade
+     *              already (it never shrinks within a drain)
+     */
+    public EvacuationSummary withMovedAgain(int count) {
+        return new EvacuationSummary(total, migrated, pending, inFlight, failed, fellBack, stoppedByHarvester,
+                startedAt, updatedAt, etaSeconds, Math.max(movedAgain, count));
     }
 
     public EvacuationSummary at(String now) {
-        return new EvacuationSummary(total, migrated, pending, inFlight, failed, fellBack, stoppedByHarvester, startedAt, now, etaSeconds);
+        return new EvacuationSummary(total, migrated, pending, inFlight, failed, fellBack, stoppedByHarvester, startedAt, now, etaSeconds,
+                movedAgain);
     }
 
     public boolean sameCounts(EvacuationSummary o) {
         return total == o.total && migrated == o.migrated && pending == o.pending && inFlight == o.inFlight
-                && failed == o.failed && fellBack == o.fellBack && stoppedByHarvester == o.stoppedByHarvester;
+                && failed == o.failed && fellBack == o.fellBack && stoppedByHarvester == o.stoppedByHarvester
+                && movedAgain == o.movedAgain;
     }
 
     /**

@@ -156,4 +156,49 @@ class HarvesterUpgradeTest {
         VirtualMachineInstance vmi = h.vmi(p[0], p[1]);
         return vmi != null && "Running".equals(vmi.phase());
     }
+
+    /**
+     * Six nodes of three CPUs (the layout of {@code UpgradePlanTest}, where "most room" would move the wanderer three
+     * times): conducted on v1.7, each VM goes to an upgraded node when one fits, else to the node upgraded last, so the
+     * wanderer moves once; the VMs of the first node have no upgraded node to go to and move twice, which the
+     * summary of the node they leave the second time and the gauge count.
+     */
+    @Test
+    void onASixNodeClusterEachVmMovesAsFewTimesAsItCanAndRepeatedMovesAreCounted() {
+        HarvesterSpec spec = HarvesterSpec.of("v1.7.0").preDrainHook(Names.PRE_HOOK).restoreVm(true);
+        io.drainpilot.sim.Scenario scenario = io.drainpilot.sim.Scenario.builder()
+                .kubeVirt(io.drainpilot.sim.Scenario.HARVESTER_NAMESPACE, "v1.6.0")
+                .harvester(spec)
+                .node(sixNode("n1", io.drainpilot.sim.CpuProfile.SKYLAKE, "32Gi", "m-1").initNode())
+                .node(sixNode("n2", io.drainpilot.sim.CpuProfile.SKYLAKE, "32Gi", "m-2"))
+                .node(sixNode("n3", io.drainpilot.sim.CpuProfile.CASCADELAKE, "128Gi", "m-3"))
+                .node(sixNode("n4", io.drainpilot.sim.CpuProfile.CASCADELAKE, "96Gi", "m-4"))
+                .node(sixNode("n5", io.drainpilot.sim.CpuProfile.SKYLAKE, "16Gi", "m-5"))
+                .node(sixNode("n6", io.drainpilot.sim.CpuProfile.EPYC, "256Gi", "m-6"))
+                .vm(Scenarios.harvesterRepoVm(spec.upgradeName(), "n1", io.drainpilot.sim.Scenario.CpuMode.HOST_PASSTHROUGH))
+                .vm(io.drainpilot.sim.Scenario.vm("default", "early").on("n1").hostModel().memory("2Gi"))
+                .vm(io.drainpilot.sim.Scenario.vm("default", "wanderer").on("n2").hostModel().memory("2Gi"))
+                .build();
+        try (Harness h = new Harness(scenario, SETTINGS)) {
+            h.startDrainPilot();
+            h.awaitReady();
+            HarvesterUpgradeSimulator upgrade = h.cluster.harvester();
+            upgrade.startUpgrade();
+            assertThat(upgrade.awaitUpgradeDone(Duration.ofSeconds(240)))
+                    .isEqualTo(HarvesterUpgradeSimulator.UpgradeState.SUCCEEDED);
+            assertThat(upgrade.record().stops()).isEmpty();
+            Map<String, Long> moves = h.migrationsCreatedPerVmi();
+            assertThat(moves).containsEntry("default/wanderer", 1L).containsEntry("default/early", 2L);
+            assertThat(h.nodeOf("default", "wanderer")).isEqualTo("n1");
+            assertThat(h.summary("n5").movedAgain()).as("early and the repo VM left n5 after n1").isEqualTo(2);
+            assertThat(h.summary("n2").movedAgain()).isZero();
+        }
+    }
+
+    private static io.drainpilot.sim.Scenario.NodeSpec sixNode(String name, io.drainpilot.sim.CpuProfile cpu,
+            String memory, String machine) {
+        return io.drainpilot.sim.Scenario.node(name, cpu).memory(memory).machine(machine)
+                .roles(io.drainpilot.sim.RancherRole.ETCD, io.drainpilot.sim.RancherRole.CONTROL_PLANE,
+                        io.drainpilot.sim.RancherRole.WORKER);
+    }
 }
