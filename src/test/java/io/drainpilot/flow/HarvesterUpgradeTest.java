@@ -158,10 +158,11 @@ class HarvesterUpgradeTest {
     }
 
     /**
-     * Six nodes of three CPUs (the layout of {@code UpgradePlanTest}, where "most room" would move the wanderer three
-     * times): conducted on v1.7, each VM goes to an upgraded node when one fits, else to the node upgraded last, so the
-     * wanderer moves once; the VMs of the first node have no upgraded node to go to and move twice, which the
-     * summary of the node they leave the second time and the gauge count.
+     * Six nodes of two Intel CPUs and one AMD, conducted on v1.7. The first node's VMs have no upgraded node to go to:
+     * "most room" would send the Cascadelake-bound one to n3, then (n1 full, n2 of the older CPU) to n4, then back to
+     * n3, three moves; the placement rule sends it to the Cascadelake node upgraded last, n6, and once more at the end:
+     * two. A VM of a later node goes to an upgraded node and moves once. The node they leave the second time counts
+     * them as movedAgain.
      */
     @Test
     void onASixNodeClusterEachVmMovesAsFewTimesAsItCanAndRepeatedMovesAreCounted() {
@@ -169,14 +170,14 @@ class HarvesterUpgradeTest {
         io.drainpilot.sim.Scenario scenario = io.drainpilot.sim.Scenario.builder()
                 .kubeVirt(io.drainpilot.sim.Scenario.HARVESTER_NAMESPACE, "v1.6.0")
                 .harvester(spec)
-                .node(sixNode("n1", io.drainpilot.sim.CpuProfile.SKYLAKE, "32Gi", "m-1").initNode())
+                .node(sixNode("n1", io.drainpilot.sim.CpuProfile.CASCADELAKE, "4Gi", "m-1").initNode())
                 .node(sixNode("n2", io.drainpilot.sim.CpuProfile.SKYLAKE, "32Gi", "m-2"))
                 .node(sixNode("n3", io.drainpilot.sim.CpuProfile.CASCADELAKE, "128Gi", "m-3"))
                 .node(sixNode("n4", io.drainpilot.sim.CpuProfile.CASCADELAKE, "96Gi", "m-4"))
-                .node(sixNode("n5", io.drainpilot.sim.CpuProfile.SKYLAKE, "16Gi", "m-5"))
-                .node(sixNode("n6", io.drainpilot.sim.CpuProfile.EPYC, "256Gi", "m-6"))
-                .vm(Scenarios.harvesterRepoVm(spec.upgradeName(), "n1", io.drainpilot.sim.Scenario.CpuMode.HOST_PASSTHROUGH))
-                .vm(io.drainpilot.sim.Scenario.vm("default", "early").on("n1").hostModel().memory("2Gi"))
+                .node(sixNode("n5", io.drainpilot.sim.CpuProfile.EPYC, "256Gi", "m-5"))
+                .node(sixNode("n6", io.drainpilot.sim.CpuProfile.CASCADELAKE, "16Gi", "m-6"))
+                .vm(Scenarios.harvesterRepoVm(spec.upgradeName(), "n1", io.drainpilot.sim.Scenario.CpuMode.HOST_MODEL))
+                .vm(io.drainpilot.sim.Scenario.vm("default", "early").on("n1").hostModel().memory("3Gi"))
                 .vm(io.drainpilot.sim.Scenario.vm("default", "wanderer").on("n2").hostModel().memory("2Gi"))
                 .build();
         try (Harness h = new Harness(scenario, SETTINGS)) {
@@ -188,9 +189,10 @@ class HarvesterUpgradeTest {
                     .isEqualTo(HarvesterUpgradeSimulator.UpgradeState.SUCCEEDED);
             assertThat(upgrade.record().stops()).isEmpty();
             Map<String, Long> moves = h.migrationsCreatedPerVmi();
-            assertThat(moves).containsEntry("default/wanderer", 1L).containsEntry("default/early", 2L);
+            assertThat(moves).containsEntry("default/wanderer", 1L).containsEntry("default/early", 2L)
+                    .containsEntry(REPO, 2L);
             assertThat(h.nodeOf("default", "wanderer")).isEqualTo("n1");
-            assertThat(h.summary("n5").movedAgain()).as("early and the repo VM left n5 after n1").isEqualTo(2);
+            assertThat(h.summary("n6").movedAgain()).as("early and the repo VM left n6 after n1").isEqualTo(2);
             assertThat(h.summary("n2").movedAgain()).isZero();
         }
     }
