@@ -171,12 +171,7 @@ public final class Preflight {
     public static PreflightReport collect(KubernetesClient client, Settings settings, Optional<String> onlyNode)
             throws InterruptedException {
         ClusterApi api = new ClusterApi(client, true);
-        try (ClusterView view = new ClusterView(api, settings, SYNC_TIMEOUT)) {
-            view.start();
-            if (!view.awaitSynced(SYNC_TIMEOUT)) {
-                throw new IllegalStateException("the cluster could not be read within " + SYNC_TIMEOUT.toSeconds()
-                        + " s: " + view.notSynced());
-            }
+        try (ClusterView view = started(api, settings)) {
             List<Node> nodes = view.nodes().stream().sorted(Comparator.comparing(n -> n.getMetadata().getName())).toList();
             if (onlyNode.isPresent() && nodes.stream().noneMatch(n -> n.getMetadata().getName().equals(onlyNode.get()))) {
                 throw new IllegalArgumentException("node " + onlyNode.get() + " not found");
