@@ -106,6 +106,27 @@ class UpgradePlanTest {
         assertThat(r.steps().get(0).moves()).extracting(UpgradePlan.Move::to).containsExactly("n5", "n4");
     }
 
+    @Test
+    void skippedVmsStayAndWhatHarvestersJobWouldStopIsSaidPerStep() {
+        List<VirtualMachineInstance> vms = List.of(
+                TestVmis.vmi("left-alone").on("n2").guestMemory("2Gi").build(),
+                TestVmis.vmi("vm-skip").on("n2").guestMemory("2Gi").build(),
+                TestVmis.vmi("pinned").on("n3").guestMemory("2Gi").nodeSelector(Map.of("kubernetes.io/hostname", "n3"))
+                        .build());
+        vms.get(0).getMetadata().getLabels().put("drainpilot.io/skip", "true");
+        PlanInputs base = new PlanInputs(Set.of(), Map.of(), Set.of(), true, true, false, Map.of());
+        UpgradePlan.Result r = UpgradePlan.plan(new UpgradePlan.Inputs(sixNodes(), vms, Map.of(),
+                Set.of("default/vm-skip"), ORDER, base, VmiOrder.SMALLEST_MEMORY_FIRST, 6), UpgradePlan.Placement.MOVE_ONCE);
+        assertThat(r.steps().get(1).skipped()).containsExactly("default/left-alone", "default/vm-skip");
+        assertThat(r.steps().get(1).moves()).isEmpty();
+        UpgradePlan.Step third = r.steps().get(2);
+        assertThat(third.harvesterWouldStop()).extracting(UpgradePlan.Risk::vm, UpgradePlan.Risk::reason)
+                .containsExactly(org.assertj.core.groups.Tuple.tuple("default/pinned", "it has a nodeSelector"));
+        assertThat(third.stuck()).extracting(UpgradePlan.Stuck::vm).containsExactly("default/pinned");
+        // skipped VMs are not counted among those to move
+        assertThat(r.totals().vms()).isEqualTo(1);
+    }
+
     private static Secret plan(String machine, Map<String, String> roles) {
         Map<String, String> labels = new HashMap<>(roles);
         labels.put("rke.cattle.io/machine-name", machine);
