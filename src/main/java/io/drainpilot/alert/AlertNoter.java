@@ -38,12 +38,12 @@ public class AlertNoter {
         }
         Optional<Node> node = view.node(alert.node());
         Map<String, String> a = node.map(n -> n.getMetadata().getAnnotations()).orElse(null);
-        if (a == null || a.get(Bookkeeping.DRAIN_ID) == null || !DRAINING.contains(a.get(Names.EVACUATION))) {
+        if (a == null || a.get(Bookkeeping.DRAIN_ID) == null || !draining(a.get(Names.EVACUATION))) {
             return;
         }
         try {
             api.updateNodeAnnotations(alert.node(), current -> {
-                if (!DRAINING.contains(current.get(Names.EVACUATION))) {
+                if (!draining(current.get(Names.EVACUATION))) {
                     return Map.of();
                 }
                 String next = AlertNotes.with(current.get(Bookkeeping.ALERTS), alert);
@@ -55,5 +55,10 @@ public class AlertNoter {
             LOG.warn("could not note alert {} on node {} for its drain report: {}", alert.reason(), alert.node(),
                     e.getMessage());
         }
+    }
+
+    // Set.of(...).contains(null) throws: a drain whose signal went keeps its id but has no state any more
+    private static boolean draining(String state) {
+        return state != null && DRAINING.contains(state);
     }
 }

@@ -103,7 +103,7 @@ public final class DrainReportBuilder {
                     : outcome != null && FALLBACK_ACTIONS.contains(outcome.wire()) ? outcome.wire() : null;
             String fallbackReason = null;
             if (fallback != null) {
-                fallbackReason = alerts.stream().filter(a -> FALLBACK_ACTIONS.contains(a.action())).reduce((a, b) -> b)
+                fallbackReason = alerts.stream().filter(a -> a.action() != null && FALLBACK_ACTIONS.contains(a.action())).reduce((a, b) -> b)
                         .map(a -> a.reason() + (a.detail() == null ? "" : ": " + a.detail())).orElse(null);
             }
             String shown = outcome == null ? DrainReport.UNFINISHED : outcome.wire();
